@@ -1,0 +1,144 @@
+/*
+ * liblmc: model-based lossless (and near-lossless) media codecs.
+ *
+ * This is the only interface between liblmc and its users (the FFmpeg
+ * wrappers in libavcodec, our tests, our tools). It is plain C: no C++
+ * exception ever crosses it; every failure is a negative LMC_ERR_* code and
+ * a message readable with lmc_codec_error() (or written into the caller's
+ * buffer for the open functions, which have no context yet).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef LMC_LMC_H
+#define LMC_LMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LMC_VERSION_MAJOR 0
+#define LMC_VERSION_MINOR 1
+#define LMC_VERSION_MICRO 0
+#define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
+
+/* Runtime version, LMC_VERSION_INT of the library actually loaded. */
+unsigned lmc_version(void);
+const char *lmc_version_string(void);
+
+enum lmc_status {
+    LMC_OK                  = 0,
+    LMC_ERR_INVALID_ARG     = -1, /* caller passed something unusable */
+    LMC_ERR_INVALID_DATA    = -2, /* corrupt/truncated header or packet */
+    LMC_ERR_MODEL_NOT_FOUND = -3, /* no model file with the required hash */
+    LMC_ERR_MODEL_INVALID   = -4, /* model file damaged or of the wrong kind */
+    LMC_ERR_UNSUPPORTED     = -5, /* format/dimension/version we don't code */
+    LMC_ERR_NOMEM           = -6,
+    LMC_ERR_INTERNAL        = -7, /* a bug or a LibTorch failure */
+};
+
+/* What a stream holds. Each codec has its own FFmpeg codec ID. */
+enum lmc_kind {
+    LMC_KIND_VIDEO = 1, /* lmc_video: lossless video and stills */
+    LMC_KIND_AUDIO = 2, /* lmc_audio: lossless audio */
+    LMC_KIND_GEN   = 3, /* lmc_gen: lossy video, bounded per-pixel error */
+};
+
+/* Pixel formats (plane order as in FFmpeg's planar formats). */
+enum lmc_pix_fmt {
+    LMC_PIX_GRAY8   = 1,
+    LMC_PIX_YUV420P = 2,
+    LMC_PIX_YUV422P = 3,
+    LMC_PIX_YUV444P = 4,
+    LMC_PIX_GBRP    = 5, /* planes G, B, R; RGB input is coded as this */
+};
+
+enum lmc_sample_fmt {
+    LMC_SAMPLE_S16 = 1, /* interleaved int16 */
+};
+
+/* Limits enforced on every stream (absurd dimensions are refused). */
+#define LMC_MAX_DIMENSION 16384
+#define LMC_MAX_PIXELS    (1 << 26)
+#define LMC_MAX_CHANNELS  2
+#define LMC_AUDIO_MAX_BLOCK 65536
+
+typedef struct lmc_config {
+    int kind;              /* enum lmc_kind */
+    /* video / gen */
+    int width, height;
+    int pix_fmt;           /* enum lmc_pix_fmt */
+    int max_error;         /* gen only: max |decoded - source| per sample, 1..32 */
+    /* audio */
+    int sample_rate;
+    int channels;
+    int sample_fmt;        /* enum lmc_sample_fmt */
+    int block_size;        /* samples per channel per packet; 0 = default */
+    /* runtime (not stored in the stream) */
+    int threads;           /* 0 = library default (1) */
+    const char *model;     /* encoder: model file path; NULL = the shipped default */
+    const char *model_dir; /* where decoders look for models by hash; NULL = default */
+    const char *device;    /* "cpu", "cuda" or NULL/"auto" */
+} lmc_config;
+
+typedef struct lmc_codec lmc_codec;
+
+/* Fills cfg with zeros/defaults. */
+void lmc_config_init(lmc_config *cfg);
+
+/*
+ * Encoder. Loads the model at once (the encoder needs it for the header).
+ * err/errlen may be NULL; on failure a message is written there.
+ */
+int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t errlen);
+
+/* The stream header (FFmpeg extradata): valid until lmc_codec_close(). */
+int lmc_encoder_header(lmc_codec *c, const uint8_t **data, size_t *size);
+
+/*
+ * Decoder. Only parses the stream header (cheap, safe to call while probing);
+ * the model named in the header is loaded on the first decode call. opts
+ * supplies runtime fields only (threads, model_dir, device); may be NULL.
+ * info, if not NULL, receives the stream parameters from the header.
+ */
+int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size,
+                     const lmc_config *opts, lmc_config *info,
+                     char *err, size_t errlen);
+
+/*
+ * Video (lmc_video and lmc_gen). planes/strides as in AVFrame; plane count
+ * and sizes follow the pixel format. The encoded packet is owned by the codec
+ * and stays valid until the next call on it. keyframe is always 1 today.
+ */
+int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int strides[],
+                     const uint8_t **pkt, size_t *pkt_size);
+int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
+                     uint8_t *const planes[], const int strides[]);
+
+/*
+ * Audio. Interleaved samples in the stream's sample format; nb_samples per
+ * channel, at most the block size. lmc_audio_packet_samples() tells a decoder
+ * how many samples a packet holds before it allocates the output.
+ */
+int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples,
+                     const uint8_t **pkt, size_t *pkt_size);
+int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size);
+int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
+                     void *samples, int max_samples);
+
+/* Message of the last failure on c (never NULL). */
+const char *lmc_codec_error(const lmc_codec *c);
+
+/* Frees c and everything it owns; *c is set to NULL. */
+void lmc_codec_close(lmc_codec **c);
+
+/* Short text for an lmc_status. */
+const char *lmc_status_string(int status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LMC_LMC_H */

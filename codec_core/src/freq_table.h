@@ -1,0 +1,15 @@
+// Integer logits -> symbol frequencies for the range coder (docs/format.md
+// section 2). Pure integer arithmetic, so every device and build agrees.
+#pragma once
+
+#include <cstdint>
+
+namespace lmc {
+
+// p_i is proportional to 2^(logit_i / 16); LUT[k] is 2^15 * 2^(-k/16), >= 1.
+uint32_t logit_lut(int k);
+
+// Fills g[0..n) (each >= 1) from logits[0..n); returns their total (<= 2^16).
+uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);
+
+} // namespace lmc

@@ -1,0 +1,111 @@
+#include "model_file.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "byte_io.h"
+#include "errors.h"
+
+namespace lmc {
+
+static void invalid(const std::string &path, const std::string &why)
+{
+    fail(LMC_ERR_MODEL_INVALID, "model file " + path + ": " + why);
+}
+
+std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, const std::string &path)
+{
+    if (bytes.size() < 64 || memcmp(bytes.data(), "LMCM", 4) != 0)
+        invalid(path, "not an LMC model file (bad magic)");
+    size_t body = bytes.size() - 32;
+    auto model = std::make_shared<Model>();
+    model->path = path;
+    model->hash = sha256(bytes.data(), body);
+    if (memcmp(model->hash.data(), bytes.data() + body, 32) != 0)
+        invalid(path, "SHA-256 mismatch (file damaged)");
+    try {
+        ByteReader r(bytes.data() + 4, body - 4);
+        if (r.u32() != 1)
+            invalid(path, "unsupported model file version");
+        model->kind = r.u32();
+        model->feature_set = r.u32();
+        model->inputs = (int)r.u32();
+        model->outputs = (int)r.u32();
+        uint32_t num_layers = r.u32();
+        const uint8_t *name = r.bytes(32);
+        model->name.assign((const char *)name, strnlen((const char *)name, 32));
+        if (num_layers < 1 || num_layers > 16 || model->inputs < 1 || model->inputs > 1024 ||
+            model->outputs < 2 || model->outputs > 256)
+            invalid(path, "implausible network shape");
+        int prev = model->inputs;
+        for (uint32_t l = 0; l < num_layers; l++) {
+            ModelLayer layer;
+            layer.in = (int)r.u32();
+            layer.out = (int)r.u32();
+            layer.shift = (int)r.u32();
+            uint32_t act = r.u32();
+            bool last = l + 1 == num_layers;
+            if (layer.in != prev || layer.out < 1 || layer.out > 4096 || layer.shift > 31 ||
+                act != (last ? 0u : 1u) || (last && layer.out != model->outputs))
+                invalid(path, "inconsistent layer " + std::to_string(l));
+            layer.hidden = !last;
+            const uint8_t *w = r.bytes((size_t)layer.in * layer.out);
+            layer.weight.assign((const int8_t *)w, (const int8_t *)w + (size_t)layer.in * layer.out);
+            layer.bias.resize(layer.out);
+            for (int n = 0; n < layer.out; n++)
+                layer.bias[n] = (int32_t)r.u32();
+            // Exactness bound: every partial sum of a row stays below 2^24, so
+            // float32 GEMMs compute it exactly in any order (format.md 1).
+            for (int n = 0; n < layer.out; n++) {
+                int64_t bound = std::llabs((int64_t)layer.bias[n]);
+                for (int k = 0; k < layer.in; k++) {
+                    int8_t v = layer.weight[(size_t)n * layer.in + k];
+                    if (v == -128)
+                        invalid(path, "weight -128 is outside [-127, 127]");
+                    bound += 127 * std::abs((int)v);
+                }
+                if (bound >= (1 << 24))
+                    invalid(path, "layer " + std::to_string(l) + " exceeds the 2^24 exactness bound");
+            }
+            prev = layer.out;
+            model->layers.push_back(std::move(layer));
+        }
+        if (r.left() != 0)
+            invalid(path, "trailing bytes");
+    } catch (const Error &e) {
+        if (e.status() == LMC_ERR_INVALID_DATA)
+            invalid(path, "truncated");
+        throw;
+    }
+    return model;
+}
+
+static std::vector<uint8_t> read_file(const std::string &path)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        fail(LMC_ERR_MODEL_NOT_FOUND, "cannot open model file " + path);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+std::shared_ptr<const Model> load_model_file(const std::string &path)
+{
+    return parse_model(read_file(path), path);
+}
+
+bool peek_model_hash(const std::string &path, Sha256 *hash)
+{
+    std::ifstream f(path, std::ios::binary | std::ios::ate);
+    if (!f)
+        return false;
+    std::streamoff size = f.tellg();
+    if (size < 64)
+        return false;
+    f.seekg(size - 32);
+    f.read((char *)hash->data(), 32);
+    return (bool)f;
+}
+
+} // namespace lmc

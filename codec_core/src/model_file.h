@@ -1,0 +1,41 @@
+// Our versioned model file (*.lmcm, docs/format.md section 3): an integer
+// MLP with int8 weights, int32 biases and per-layer power-of-two shifts,
+// closed by the SHA-256 of everything before it, which is the model's name
+// in streams.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sha256.h"
+
+namespace lmc {
+
+enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2 };
+enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2 };
+
+struct ModelLayer {
+    int in = 0, out = 0, shift = 0;
+    bool hidden = false;        // hidden: clamp to [0,127]; output: logits
+    std::vector<int8_t> weight; // [out][in]
+    std::vector<int32_t> bias;  // [out]
+};
+
+struct Model {
+    uint32_t kind = 0, feature_set = 0;
+    int inputs = 0, outputs = 0;
+    std::string name, path;
+    std::vector<ModelLayer> layers;
+    Sha256 hash{};
+};
+
+// Parses and validates a model image (hash, structure, exactness bound).
+std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, const std::string &path);
+std::shared_ptr<const Model> load_model_file(const std::string &path);
+
+// The hash a model file claims (its last 32 bytes), without validating it.
+bool peek_model_hash(const std::string &path, Sha256 *hash);
+
+} // namespace lmc

@@ -1,0 +1,111 @@
+#include "model_runner.h"
+
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <cstring>
+#include <torch/torch.h>
+
+#include "errors.h"
+
+namespace lmc {
+
+// Batches up to this size on the CPU take the integer loop.
+constexpr int kSmallBatch = 8;
+
+struct ModelRunner::Torch {
+    torch::Device device{torch::kCPU};
+    std::vector<torch::Tensor> weight_t; // [in, out] float
+    std::vector<torch::Tensor> bias;     // [out] float
+};
+
+ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &device, int threads)
+    : model_(std::move(model)), torch_(new Torch)
+{
+    if (threads > 0)
+        at::set_num_threads(threads);
+    bool want_cuda = device == "cuda";
+    if (want_cuda && !torch::cuda::is_available())
+        fail(LMC_ERR_UNSUPPORTED, "device cuda requested, but liblmc's LibTorch has no usable CUDA device");
+    if (device.empty() || device == "auto")
+        want_cuda = torch::cuda::is_available();
+    else if (device != "cpu" && device != "cuda")
+        fail(LMC_ERR_INVALID_ARG, "unknown device '" + device + "' (use cpu, cuda or auto)");
+    if (want_cuda) {
+        torch_->device = torch::Device(torch::kCUDA);
+        // TF32 would round the inputs; int8-range values survive it, but
+        // we keep cuBLAS in plain fp32 so the 2^24 argument holds as stated.
+        at::globalContext().setAllowTF32CuBLAS(false);
+    }
+    for (const ModelLayer &l : model_->layers) {
+        auto w = torch::empty({l.out, l.in}, torch::kFloat);
+        float *wp = w.data_ptr<float>();
+        for (size_t i = 0; i < l.weight.size(); i++)
+            wp[i] = l.weight[i];
+        auto b = torch::empty({l.out}, torch::kFloat);
+        for (int n = 0; n < l.out; n++)
+            b.data_ptr<float>()[n] = (float)l.bias[n];
+        torch_->weight_t.push_back(w.t().contiguous().to(torch_->device));
+        torch_->bias.push_back(b.to(torch_->device));
+    }
+}
+
+ModelRunner::~ModelRunner() = default;
+
+bool ModelRunner::on_cuda() const { return torch_->device.is_cuda(); }
+
+std::string ModelRunner::device_name() const { return on_cuda() ? "cuda" : "cpu"; }
+
+void ModelRunner::run(const float *in, int batch, int32_t *logits)
+{
+    if (batch <= 0)
+        return;
+    if (batch <= kSmallBatch && !on_cuda())
+        run_integer(in, batch, logits);
+    else
+        run_torch(in, batch, logits);
+}
+
+void ModelRunner::run_torch(const float *in, int batch, int32_t *logits)
+{
+    c10::InferenceMode guard;
+    auto x = torch::from_blob(const_cast<float *>(in), {batch, model_->inputs}, torch::kFloat);
+    if (on_cuda())
+        x = x.to(torch_->device);
+    for (size_t l = 0; l < model_->layers.size(); l++) {
+        const ModelLayer &layer = model_->layers[l];
+        x = torch::addmm(torch_->bias[l], x, torch_->weight_t[l]);
+        x.mul_(1.0 / (double)(1u << layer.shift)).floor_();
+        if (layer.hidden)
+            x.clamp_(0, 127);
+        else
+            x.clamp_(-32767, 32767);
+    }
+    x = x.to(torch::kCPU).to(torch::kInt32).contiguous();
+    memcpy(logits, x.data_ptr<int32_t>(), sizeof(int32_t) * (size_t)batch * model_->outputs);
+}
+
+void ModelRunner::run_integer(const float *in, int batch, int32_t *logits) const
+{
+    int widest = model_->inputs;
+    for (const ModelLayer &l : model_->layers)
+        widest = std::max(widest, l.out);
+    std::vector<int32_t> a(widest), b(widest);
+    for (int i = 0; i < batch; i++) {
+        for (int k = 0; k < model_->inputs; k++)
+            a[k] = (int32_t)in[(size_t)i * model_->inputs + k];
+        for (const ModelLayer &l : model_->layers) {
+            for (int n = 0; n < l.out; n++) {
+                const int8_t *w = &l.weight[(size_t)n * l.in];
+                int32_t acc = l.bias[n];
+                for (int k = 0; k < l.in; k++)
+                    acc += w[k] * a[k];
+                int32_t v = acc >> l.shift; // arithmetic shift = floor division
+                b[n] = l.hidden ? std::clamp(v, 0, 127) : std::clamp(v, -32767, 32767);
+            }
+            std::swap(a, b);
+        }
+        memcpy(logits + (size_t)i * model_->outputs, a.data(), sizeof(int32_t) * model_->outputs);
+    }
+}
+
+} // namespace lmc

@@ -1,0 +1,22 @@
+// Packet framing (docs/format.md section 5): a CRC-32 over the rest, a
+// flags byte, then the codec payload. A damaged or truncated packet fails
+// the checksum before any of it is decoded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lmc {
+
+constexpr uint8_t kPacketKeyframe = 1;
+constexpr size_t kPacketHeaderSize = 5;
+
+// Starts a packet in out (reserving the CRC and writing flags).
+void begin_packet(std::vector<uint8_t> &out, uint8_t flags);
+// Fills in the CRC once the payload is complete.
+void end_packet(std::vector<uint8_t> &out);
+// Verifies the CRC; returns the payload (after flags) and the flags.
+const uint8_t *open_packet(const uint8_t *data, size_t size, size_t *payload_size, uint8_t *flags);
+
+} // namespace lmc

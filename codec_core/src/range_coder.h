@@ -1,0 +1,52 @@
+// Multi-symbol range coder with carry propagation (the LZMA byte-oriented
+// scheme generalised to frequency tables): 64-bit low, 32-bit range,
+// renormalised by bytes while range < 2^24. Totals must be <= 2^16, which
+// keeps range / total >= 2^8 and the coding loss negligible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lmc {
+
+constexpr uint32_t kMaxTotal = 1u << 16;
+
+class RangeEncoder {
+public:
+    explicit RangeEncoder(std::vector<uint8_t> &out) : out_(out) {}
+    // Codes the symbol occupying [cum, cum + freq) of [0, total).
+    void encode(uint32_t cum, uint32_t freq, uint32_t total);
+    // Codes nbits (<= 16) raw bits.
+    void encode_bits(uint32_t value, int nbits) { encode(value, 1, 1u << nbits); }
+    void finish();
+
+private:
+    void shift_low();
+    std::vector<uint8_t> &out_;
+    uint64_t low_ = 0;
+    uint32_t range_ = 0xFFFFFFFFu;
+    uint8_t cache_ = 0;
+    uint64_t cache_size_ = 1;
+};
+
+class RangeDecoder {
+public:
+    // Bytes past the end read as zero; overrun() then says the stream was
+    // too short, which callers treat as corrupt data.
+    RangeDecoder(const uint8_t *data, size_t size);
+    // Returns the target cumulative frequency in [0, total); the caller finds
+    // the symbol containing it and calls consume() with its cum/freq.
+    uint32_t decode_target(uint32_t total);
+    void consume(uint32_t cum, uint32_t freq);
+    uint32_t decode_bits(int nbits);
+    bool overrun() const { return pos_ > size_ + 4; }
+
+private:
+    uint8_t next_byte() { return pos_ < size_ ? data_[pos_++] : (pos_++, 0); }
+    const uint8_t *data_;
+    size_t size_, pos_ = 0;
+    uint32_t code_ = 0, range_ = 0xFFFFFFFFu, r_ = 1;
+};
+
+} // namespace lmc

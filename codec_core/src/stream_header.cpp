@@ -1,0 +1,102 @@
+#include "stream_header.h"
+
+#include <cstring>
+#include <string>
+
+#include "byte_io.h"
+#include "crc32.h"
+#include "errors.h"
+
+namespace lmc {
+
+constexpr uint32_t kHeaderVersion = 1;
+
+std::vector<uint8_t> write_stream_header(const StreamHeader &h)
+{
+    std::vector<uint8_t> out;
+    ByteWriter w(out);
+    w.bytes((const uint8_t *)"LMCS", 4);
+    w.u8(kHeaderVersion);
+    w.u8(h.kind);
+    w.u16(0);
+    w.bytes(h.model_hash.data(), 32);
+    if (h.kind == LMC_KIND_AUDIO) {
+        w.u32(h.sample_rate);
+        w.u8(h.channels);
+        w.u8(h.sample_fmt);
+        w.u16(0);
+        w.u32(h.block_size);
+    } else {
+        w.u32(h.width);
+        w.u32(h.height);
+        w.u8(h.pix_fmt);
+        w.u8(h.max_error);
+        w.u16(0);
+    }
+    w.u32(crc32(out.data(), out.size()));
+    return out;
+}
+
+StreamHeader parse_stream_header(const uint8_t *data, size_t size)
+{
+    require_data(data && size >= 8 && memcmp(data, "LMCS", 4) == 0,
+                 "stream header missing or not an LMC header (extradata)");
+    ByteReader r(data + 4, size - 4);
+    uint32_t version = r.u8();
+    if (version != kHeaderVersion)
+        fail(LMC_ERR_UNSUPPORTED, "stream header version " + std::to_string(version) +
+                                      " is newer than this liblmc supports (1)");
+    StreamHeader h;
+    h.kind = (int)r.u8();
+    r.u16();
+    memcpy(h.model_hash.data(), r.bytes(32), 32);
+    if (h.kind == LMC_KIND_AUDIO) {
+        h.sample_rate = (int)r.u32();
+        h.channels = (int)r.u8();
+        h.sample_fmt = (int)r.u8();
+        r.u16();
+        h.block_size = (int)r.u32();
+    } else if (h.kind == LMC_KIND_VIDEO || h.kind == LMC_KIND_GEN) {
+        h.width = (int)r.u32();
+        h.height = (int)r.u32();
+        h.pix_fmt = (int)r.u8();
+        h.max_error = (int)r.u8();
+        r.u16();
+    } else {
+        fail(LMC_ERR_INVALID_DATA, "stream header names unknown codec kind " + std::to_string(h.kind));
+    }
+    size_t body = (size_t)(r.pos() - data);
+    uint32_t crc = r.u32();
+    require_data(crc == crc32(data, body), "stream header checksum mismatch");
+    validate_stream_params(h);
+    return h;
+}
+
+void validate_stream_params(const StreamHeader &h)
+{
+    if (h.kind == LMC_KIND_AUDIO) {
+        if (h.sample_fmt != LMC_SAMPLE_S16)
+            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 samples only");
+        if (h.channels < 1 || h.channels > LMC_MAX_CHANNELS)
+            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes 1 or 2 channels, not " + std::to_string(h.channels));
+        if (h.sample_rate < 1 || h.sample_rate > 1000000)
+            fail(LMC_ERR_UNSUPPORTED, "implausible sample rate " + std::to_string(h.sample_rate));
+        if (h.block_size < 1 || h.block_size > LMC_AUDIO_MAX_BLOCK)
+            fail(LMC_ERR_UNSUPPORTED, "block size must be 1.." + std::to_string(LMC_AUDIO_MAX_BLOCK));
+        return;
+    }
+    if (h.pix_fmt < LMC_PIX_GRAY8 || h.pix_fmt > LMC_PIX_GBRP)
+        fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format code " + std::to_string(h.pix_fmt));
+    if (h.width < 1 || h.height < 1 || h.width > LMC_MAX_DIMENSION || h.height > LMC_MAX_DIMENSION ||
+        (int64_t)h.width * h.height > LMC_MAX_PIXELS)
+        fail(LMC_ERR_UNSUPPORTED, "dimensions " + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                                      " out of range (max " + std::to_string(LMC_MAX_DIMENSION) +
+                                      " per side, " + std::to_string(LMC_MAX_PIXELS) + " pixels)");
+    if ((h.pix_fmt == LMC_PIX_YUV420P && (h.width % 2 || h.height % 2)) ||
+        (h.pix_fmt == LMC_PIX_YUV422P && h.width % 2))
+        fail(LMC_ERR_UNSUPPORTED, "subsampled formats need even dimensions");
+    if (h.kind == LMC_KIND_GEN ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)
+        fail(LMC_ERR_UNSUPPORTED, "max_error must be 1..32 for lmc_gen and 0 for lmc_video");
+}
+
+} // namespace lmc

@@ -1,0 +1,28 @@
+// The versioned stream header stored as FFmpeg extradata (docs/format.md
+// section 4). It pins the model by hash and carries the stream parameters.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "lmc/lmc.h"
+#include "sha256.h"
+
+namespace lmc {
+
+struct StreamHeader {
+    int kind = 0; // enum lmc_kind
+    Sha256 model_hash{};
+    // video / gen
+    int width = 0, height = 0, pix_fmt = 0, max_error = 0;
+    // audio
+    int sample_rate = 0, channels = 0, sample_fmt = 0, block_size = 0;
+};
+
+std::vector<uint8_t> write_stream_header(const StreamHeader &h);
+// Throws LMC_ERR_INVALID_DATA / LMC_ERR_UNSUPPORTED with a message.
+StreamHeader parse_stream_header(const uint8_t *data, size_t size);
+// Checks parameters (shared by encoder config and parsed headers).
+void validate_stream_params(const StreamHeader &h);
+
+} // namespace lmc

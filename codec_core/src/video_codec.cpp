@@ -1,0 +1,229 @@
+#include "video_codec.h"
+
+#include <cstring>
+
+#include "errors.h"
+#include "freq_table.h"
+#include "packet.h"
+#include "range_coder.h"
+#include "video_schedule.h"
+
+namespace lmc {
+
+// Rows per model call in the batched encoder: bounds memory (16k x 256 logits).
+constexpr int kEncodeChunk = 16384;
+
+VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner)
+    : header_(header), runner_(std::move(runner))
+{
+    const Model &m = runner_->model();
+    if (m.kind != kModelVideo || m.feature_set != kFeaturesVideoV1 || m.inputs != kVideoInputs ||
+        m.outputs != kVideoSymbols)
+        fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not a video model of feature set 1");
+    int w = header.width, h = header.height;
+    int cw = w, ch = h;
+    switch (header.pix_fmt) {
+    case LMC_PIX_GRAY8: nplanes_ = 1; break;
+    case LMC_PIX_YUV420P: nplanes_ = 3; cw = w / 2; ch = h / 2; break;
+    case LMC_PIX_YUV422P: nplanes_ = 3; cw = w / 2; break;
+    case LMC_PIX_YUV444P:
+    case LMC_PIX_GBRP: nplanes_ = 3; break;
+    default: fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format");
+    }
+    int chroma_class = header.pix_fmt == LMC_PIX_GBRP ? -64 : 64;
+    for (int p = 0; p < nplanes_; p++) {
+        PlaneState &s = planes_[p];
+        s.w = p ? cw : w;
+        s.h = p ? ch : h;
+        s.plane_class = p ? chroma_class : 0;
+        s.px.assign((size_t)s.w * s.h, 0);
+        s.res.assign((size_t)s.w * s.h, 0);
+    }
+}
+
+void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
+{
+    for (int p = 0; p < nplanes_; p++) {
+        PlaneState &s = planes_[p];
+        source_[p].resize(s.px.size());
+        for (int y = 0; y < s.h; y++)
+            memcpy(&source_[p][(size_t)y * s.w], planes[p] + (ptrdiff_t)y * strides[p], s.w);
+    }
+}
+
+// Cumulative frequency below symbol s.
+static uint32_t cum_below(const uint32_t *g, int s)
+{
+    uint32_t c = 0;
+    for (int i = 0; i < s; i++)
+        c += g[i];
+    return c;
+}
+
+// lmc_gen bins: the quantised residual q of residual e for error bound d.
+static inline int quantise(int e, int d)
+{
+    return e >= 0 ? (e + d) / (2 * d + 1) : -((-e + d) / (2 * d + 1));
+}
+
+// Sums the 256 residual frequencies into the bins reachable from prediction P.
+// Returns the bin count; bins[j] is the frequency of q = qmin + j.
+static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
+{
+    *qmin = quantise(-P, d);
+    int nb = quantise(255 - P, d) - *qmin + 1;
+    memset(bins, 0, sizeof(uint32_t) * nb);
+    for (int e = -P; e <= 255 - P; e++)
+        bins[quantise(e, d) - *qmin] += g[e & 255];
+    return nb;
+}
+
+void VideoCodec::encode_batched(std::vector<uint8_t> &payload)
+{
+    // Lossless: the context comes from the source, known in full, so the
+    // residual planes are computed first and the model runs in big batches.
+    for (int p = 0; p < nplanes_; p++) {
+        PlaneState &s = planes_[p];
+        s.px = source_[p];
+        for (int y = 0; y < s.h; y++)
+            for (int x = 0; x < s.w; x++)
+                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - predict_sample(s, x, y));
+    }
+    int w[3], h[3];
+    for (int p = 0; p < nplanes_; p++)
+        w[p] = planes_[p].w, h[p] = planes_[p].h;
+    int steps = schedule_steps(w, h, nplanes_);
+
+    RangeEncoder enc(payload);
+    inputs_.resize((size_t)kEncodeChunk * kVideoInputs);
+    logits_.resize((size_t)kEncodeChunk * kVideoSymbols);
+    std::vector<uint8_t> symbols(kEncodeChunk);
+    int n = 0;
+    uint32_t g[kVideoSymbols];
+    auto flush = [&]() {
+        runner_->run(inputs_.data(), n, logits_.data());
+        for (int i = 0; i < n; i++) {
+            uint32_t total = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols, g);
+            enc.encode(cum_below(g, symbols[i]), g[symbols[i]], total);
+        }
+        n = 0;
+    };
+    for (int t = 0; t < steps; t++)
+        for (int p = 0; p < nplanes_; p++)
+            for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
+                int P = video_context(planes_, p, x, y, &inputs_[(size_t)n * kVideoInputs]);
+                symbols[n] = (uint8_t)(planes_[p].px[(size_t)y * w[p] + x] - P);
+                if (++n == kEncodeChunk)
+                    flush();
+            });
+    flush();
+    enc.finish();
+}
+
+template <bool kEncode>
+void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
+{
+    const int d = header_.kind == LMC_KIND_GEN ? header_.max_error : 0;
+    int w[3], h[3];
+    size_t widest = 0;
+    for (int p = 0; p < nplanes_; p++) {
+        w[p] = planes_[p].w, h[p] = planes_[p].h;
+        widest += (size_t)h[p];
+    }
+    int steps = schedule_steps(w, h, nplanes_);
+    inputs_.resize(widest * kVideoInputs);
+    logits_.resize(widest * kVideoSymbols);
+    struct Pos { int p, x, y, P; };
+    std::vector<Pos> pos(widest);
+    uint32_t g[kVideoSymbols], bins[kVideoSymbols];
+
+    for (int t = 0; t < steps; t++) {
+        int n = 0;
+        for (int p = 0; p < nplanes_; p++)
+            for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
+                pos[n] = {p, x, y, video_context(planes_, p, x, y, &inputs_[(size_t)n * kVideoInputs])};
+                n++;
+            });
+        runner_->run(inputs_.data(), n, logits_.data());
+        for (int i = 0; i < n; i++) {
+            const Pos &q = pos[i];
+            PlaneState &s = planes_[q.p];
+            size_t at = (size_t)q.y * s.w + q.x;
+            uint32_t total = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols, g);
+            int value;
+            if (d == 0) {
+                int sym;
+                if (kEncode) {
+                    sym = (uint8_t)(source_[q.p][at] - q.P);
+                    enc->encode(cum_below(g, sym), g[sym], total);
+                } else {
+                    uint32_t target = dec->decode_target(total), c = 0;
+                    for (sym = 0; sym < kVideoSymbols - 1 && c + g[sym] <= target; sym++)
+                        c += g[sym];
+                    dec->consume(c, g[sym]);
+                }
+                value = (uint8_t)(q.P + sym);
+            } else {
+                int qmin, j;
+                int nb = gen_bins(g, q.P, d, bins, &qmin);
+                if (kEncode) {
+                    j = quantise(source_[q.p][at] - q.P, d) - qmin;
+                    enc->encode(cum_below(bins, j), bins[j], total);
+                } else {
+                    uint32_t target = dec->decode_target(total), c = 0;
+                    for (j = 0; j < nb - 1 && c + bins[j] <= target; j++)
+                        c += bins[j];
+                    dec->consume(c, bins[j]);
+                }
+                value = std::clamp(q.P + (qmin + j) * (2 * d + 1), 0, 255);
+            }
+            s.px[at] = (uint8_t)value;
+            s.res[at] = (int16_t)(value - q.P);
+        }
+    }
+}
+
+void VideoCodec::encode(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet)
+{
+    load_source(planes, strides);
+    begin_packet(packet, kPacketKeyframe);
+    if (header_.kind == LMC_KIND_GEN) {
+        RangeEncoder enc(packet);
+        code_wavefront<true>(&enc, nullptr);
+        enc.finish();
+    } else {
+        encode_batched(packet);
+    }
+    end_packet(packet);
+}
+
+void VideoCodec::encode_stepwise(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet)
+{
+    load_source(planes, strides);
+    begin_packet(packet, kPacketKeyframe);
+    RangeEncoder enc(packet);
+    code_wavefront<true>(&enc, nullptr);
+    enc.finish();
+    end_packet(packet);
+}
+
+void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[])
+{
+    size_t payload_size;
+    uint8_t flags;
+    const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
+    require_data(flags == kPacketKeyframe, "unknown packet flags (newer stream?)");
+    RangeDecoder dec(payload, payload_size);
+    code_wavefront<false>(nullptr, &dec);
+    require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+    for (int p = 0; p < nplanes_; p++) {
+        const PlaneState &s = planes_[p];
+        for (int y = 0; y < s.h; y++)
+            memcpy(planes[p] + (ptrdiff_t)y * strides[p], &s.px[(size_t)y * s.w], s.w);
+    }
+}
+
+template void VideoCodec::code_wavefront<true>(RangeEncoder *, RangeDecoder *);
+template void VideoCodec::code_wavefront<false>(RangeEncoder *, RangeDecoder *);
+
+} // namespace lmc

@@ -1,0 +1,279 @@
+// The C API as FFmpeg uses it: errors come back as codes with messages
+// (never exceptions), models are found by the hash in the stream header, and
+// golden streams written by earlier builds still decode to the same bits.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "crc32.h"
+#include "lmc/lmc.h"
+#include "sha256.h"
+#include "test_support.h"
+
+using namespace lmc_test;
+
+namespace {
+
+lmc_config video_config(int pix_fmt, int w, int h)
+{
+    lmc_config c;
+    lmc_config_init(&c);
+    c.kind = LMC_KIND_VIDEO;
+    c.pix_fmt = pix_fmt;
+    c.width = w;
+    c.height = h;
+    return c;
+}
+
+struct Stream {
+    std::vector<uint8_t> header;
+    std::vector<std::vector<uint8_t>> packets;
+};
+
+// A golden stream file: "LMCG", header, packets, each length-prefixed.
+void write_stream(const std::string &path, const Stream &s)
+{
+    std::ofstream f(path, std::ios::binary);
+    auto u32 = [&](uint32_t v) { f.write((const char *)&v, 4); };
+    f.write("LMCG", 4);
+    u32((uint32_t)s.header.size());
+    f.write((const char *)s.header.data(), s.header.size());
+    u32((uint32_t)s.packets.size());
+    for (auto &p : s.packets) {
+        u32((uint32_t)p.size());
+        f.write((const char *)p.data(), p.size());
+    }
+}
+
+Stream read_stream(const std::string &path)
+{
+    std::vector<uint8_t> b = read_bytes(path);
+    Stream s;
+    size_t pos = 4;
+    auto u32 = [&]() { uint32_t v; memcpy(&v, &b.at(pos), 4); pos += 4; return v; };
+    EXPECT_TRUE(b.size() > 8 && memcmp(b.data(), "LMCG", 4) == 0) << path;
+    if (b.size() < 8)
+        return s;
+    uint32_t n = u32();
+    s.header.assign(b.begin() + pos, b.begin() + pos + n);
+    pos += n;
+    uint32_t count = u32();
+    for (uint32_t i = 0; i < count; i++) {
+        n = u32();
+        s.packets.emplace_back(b.begin() + pos, b.begin() + pos + n);
+        pos += n;
+    }
+    return s;
+}
+
+// Encodes frames of the sample clip (a crop) through the C API.
+Stream encode_video(int kind, int pix_fmt, int frames)
+{
+    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    const int W = 64, H = 48;
+    lmc_config cfg = video_config(pix_fmt, W, H);
+    cfg.kind = kind;
+    cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
+    lmc_codec *enc = nullptr;
+    char err[512];
+    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
+    Stream s;
+    const uint8_t *h;
+    size_t hs;
+    lmc_encoder_header(enc, &h, &hs);
+    s.header.assign(h, h + hs);
+    for (int i = 0; i < frames; i++) {
+        auto &src = clip.frames.at(i);
+        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, 200, 100, W, H)};
+        if (pix_fmt == LMC_PIX_YUV420P) {
+            planes.push_back(crop(src[1], clip.width / 2, 100, 50, W / 2, H / 2));
+            planes.push_back(crop(src[2], clip.width / 2, 100, 50, W / 2, H / 2));
+        }
+        const uint8_t *in[3] = {};
+        int strides[3] = {};
+        for (size_t p = 0; p < planes.size(); p++) {
+            in[p] = planes[p].data();
+            strides[p] = p ? W / 2 : W;
+        }
+        const uint8_t *pkt;
+        size_t size;
+        EXPECT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size), LMC_OK) << lmc_codec_error(enc);
+        s.packets.emplace_back(pkt, pkt + size);
+    }
+    lmc_codec_close(&enc);
+    return s;
+}
+
+// Decodes a stream through the C API; returns the SHA-256 of all output.
+std::string decode_hash(const Stream &s, const char *model_dir = nullptr, int *status = nullptr,
+                        std::string *message = nullptr)
+{
+    lmc_config opts, info;
+    lmc_config_init(&opts);
+    opts.model_dir = model_dir;
+    lmc_codec *dec = nullptr;
+    char err[512];
+    int ret = lmc_decoder_open(&dec, s.header.data(), s.header.size(), &opts, &info, err, sizeof err);
+    EXPECT_EQ(ret, LMC_OK) << err;
+    if (ret < 0)
+        return "";
+    std::vector<uint8_t> all;
+    for (auto &p : s.packets) {
+        if (info.kind == LMC_KIND_AUDIO) {
+            int n = lmc_audio_packet_samples(dec, p.data(), p.size());
+            std::vector<int16_t> out(std::max(n, 1) * info.channels);
+            ret = n < 0 ? n : lmc_decode_audio(dec, p.data(), p.size(), out.data(), n);
+            all.insert(all.end(), (uint8_t *)out.data(), (uint8_t *)(out.data() + out.size()));
+        } else {
+            int cw = info.pix_fmt == LMC_PIX_YUV420P ? info.width / 2 : info.width;
+            int ch = info.pix_fmt == LMC_PIX_YUV420P ? info.height / 2 : info.height;
+            std::vector<uint8_t> planes[3] = {std::vector<uint8_t>((size_t)info.width * info.height),
+                                              std::vector<uint8_t>((size_t)cw * ch),
+                                              std::vector<uint8_t>((size_t)cw * ch)};
+            uint8_t *out[3] = {planes[0].data(), planes[1].data(), planes[2].data()};
+            int strides[3] = {info.width, cw, cw};
+            ret = lmc_decode_video(dec, p.data(), p.size(), out, strides);
+            int np = info.pix_fmt == LMC_PIX_GRAY8 ? 1 : 3;
+            for (int i = 0; i < np; i++)
+                all.insert(all.end(), planes[i].begin(), planes[i].end());
+        }
+        if (ret < 0)
+            break;
+    }
+    if (status)
+        *status = ret;
+    if (message)
+        *message = lmc_codec_error(dec);
+    lmc_codec_close(&dec);
+    return lmc::to_hex(lmc::sha256(all.data(), all.size()));
+}
+
+} // namespace
+
+TEST(Api, RoundTripThroughCApi)
+{
+    Stream s = encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 2);
+    ASSERT_EQ(s.packets.size(), 2u);
+    int status;
+    decode_hash(s, nullptr, &status);
+    EXPECT_EQ(status, LMC_OK);
+}
+
+TEST(Api, MissingModelNamesTheHash)
+{
+    Stream s = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 1);
+    std::string hash = lmc::to_hex(*(const lmc::Sha256 *)&s.header[8]);
+    int status;
+    std::string msg;
+    decode_hash(s, "/nonexistent-model-dir", &status, &msg);
+    EXPECT_EQ(status, LMC_ERR_MODEL_NOT_FOUND);
+    EXPECT_NE(msg.find(hash), std::string::npos) << msg;
+}
+
+TEST(Api, BadModelFilesAreClearErrors)
+{
+    lmc_config cfg = video_config(LMC_PIX_GRAY8, 16, 16);
+    lmc_codec *enc = nullptr;
+    char err[512] = "";
+    cfg.model = "/nonexistent/model.lmcm";
+    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_ERR_MODEL_NOT_FOUND);
+    EXPECT_NE(std::string(err).find("/nonexistent/model.lmcm"), std::string::npos) << err;
+    EXPECT_EQ(enc, nullptr);
+    std::string audio = model_path("audio-s.lmcm");
+    cfg.model = audio.c_str(); // right file format, wrong kind
+    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_ERR_MODEL_INVALID) << err;
+    std::string truncated = std::string(::testing::TempDir()) + "/truncated.lmcm";
+    std::vector<uint8_t> b = read_bytes(model_path("video-s.lmcm"));
+    std::ofstream(truncated, std::ios::binary).write((const char *)b.data(), b.size() / 2);
+    cfg.model = truncated.c_str();
+    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_ERR_MODEL_INVALID) << err;
+}
+
+TEST(Api, AbsurdDimensionsAndBadHeaders)
+{
+    lmc_codec *c = nullptr;
+    char err[512] = "";
+    for (auto [w, h] : {std::pair{0, 10}, {20000, 16}, {16384, 16384}, {-5, 5}}) {
+        lmc_config cfg = video_config(LMC_PIX_GRAY8, w, h);
+        EXPECT_EQ(lmc_encoder_open(&c, &cfg, err, sizeof err), LMC_ERR_UNSUPPORTED) << w << "x" << h;
+    }
+    lmc_config odd = video_config(LMC_PIX_YUV420P, 15, 16);
+    EXPECT_EQ(lmc_encoder_open(&c, &odd, err, sizeof err), LMC_ERR_UNSUPPORTED);
+    lmc_config bad_fmt = video_config(99, 16, 16);
+    EXPECT_EQ(lmc_encoder_open(&c, &bad_fmt, err, sizeof err), LMC_ERR_UNSUPPORTED);
+
+    Stream s = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 1);
+    EXPECT_EQ(lmc_decoder_open(&c, nullptr, 0, nullptr, nullptr, err, sizeof err), LMC_ERR_INVALID_DATA);
+    for (size_t len = 0; len < s.header.size(); len += 7)
+        EXPECT_EQ(lmc_decoder_open(&c, s.header.data(), len, nullptr, nullptr, err, sizeof err),
+                  LMC_ERR_INVALID_DATA) << len;
+    auto huge = s.header;
+    uint32_t side = 20000;
+    memcpy(&huge[40], &side, 4);
+    memcpy(&huge[44], &side, 4);
+    uint32_t crc = lmc::crc32(huge.data(), huge.size() - 4);
+    memcpy(&huge[huge.size() - 4], &crc, 4);
+    EXPECT_EQ(lmc_decoder_open(&c, huge.data(), huge.size(), nullptr, nullptr, err, sizeof err),
+              LMC_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err).find("20000x20000"), std::string::npos) << err;
+    EXPECT_EQ(c, nullptr);
+}
+
+// Golden streams: written once (LMC_WRITE_GOLDEN=1) and then frozen. A
+// change that breaks them breaks every file users have.
+static void check_golden(const char *name, const Stream &fresh)
+{
+    std::string path = data_path((std::string("golden_") + name + ".lmcs").c_str());
+    std::string hash_path = path + ".sha256";
+    if (getenv("LMC_WRITE_GOLDEN")) {
+        write_stream(path, fresh);
+        std::ofstream(hash_path) << decode_hash(fresh) << "\n";
+    }
+    Stream golden = read_stream(path);
+    std::string want;
+    std::ifstream(hash_path) >> want;
+    ASSERT_FALSE(golden.packets.empty()) << "missing golden stream " << path;
+    EXPECT_EQ(decode_hash(golden), want) << name;
+    EXPECT_EQ(fresh.header, golden.header) << name << ": the encoder's header changed";
+    EXPECT_EQ(fresh.packets, golden.packets) << name << ": the encoder's output changed";
+}
+
+TEST(Api, GoldenVideoStreams)
+{
+    check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 2));
+    check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 1));
+    check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 1));
+}
+
+TEST(Api, GoldenAudioStream)
+{
+    std::vector<uint8_t> wav = read_bytes(sample_path("music_stereo.wav"));
+    ASSERT_GT(wav.size(), 44u + 4 * 6000);
+    lmc_config cfg;
+    lmc_config_init(&cfg);
+    cfg.kind = LMC_KIND_AUDIO;
+    cfg.sample_rate = 44100;
+    cfg.channels = 2;
+    cfg.sample_fmt = LMC_SAMPLE_S16;
+    lmc_codec *enc = nullptr;
+    char err[512];
+    ASSERT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
+    Stream s;
+    const uint8_t *h;
+    size_t hs;
+    lmc_encoder_header(enc, &h, &hs);
+    s.header.assign(h, h + hs);
+    // Skip the WAV header generously (44+ bytes); the content only needs to be fixed.
+    const int16_t *pcm = (const int16_t *)(wav.data() + 1024);
+    for (int n : {4096, 1000}) {
+        const uint8_t *pkt;
+        size_t size;
+        ASSERT_EQ(lmc_encode_audio(enc, pcm, n, &pkt, &size), LMC_OK) << lmc_codec_error(enc);
+        s.packets.emplace_back(pkt, pkt + size);
+        pcm += 2 * n;
+    }
+    lmc_codec_close(&enc);
+    check_golden("audio_stereo", s);
+}

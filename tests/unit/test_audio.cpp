@@ -1,0 +1,147 @@
+// lmc_audio block coding: real speech and music from samples/ plus the
+// signals real files contain (silence, full-scale squares, clipping, noise),
+// all decoded and compared.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "audio_codec.h"
+#include "errors.h"
+#include "test_support.h"
+
+using namespace lmc;
+using namespace lmc_test;
+
+namespace {
+
+// Interleaved s16 samples of a PCM WAV file, and its channel count.
+std::vector<int16_t> read_wav(const std::string &path, int *channels)
+{
+    std::vector<uint8_t> b = read_bytes(path);
+    EXPECT_GT(b.size(), 44u) << path;
+    *channels = b.size() > 24 ? b[22] : 1;
+    size_t pos = 12;
+    while (pos + 8 <= b.size()) {
+        uint32_t len;
+        memcpy(&len, &b[pos + 4], 4);
+        if (memcmp(&b[pos], "data", 4) == 0) {
+            len = std::min<uint32_t>(len, (uint32_t)(b.size() - pos - 8));
+            std::vector<int16_t> s(len / 2);
+            memcpy(s.data(), &b[pos + 8], s.size() * 2);
+            return s;
+        }
+        pos += 8 + len + (len & 1);
+    }
+    return {};
+}
+
+std::shared_ptr<ModelRunner> audio_runner()
+{
+    static auto r = runner("audio-s.lmcm");
+    return r;
+}
+
+StreamHeader audio_header(int channels, int block = 4096)
+{
+    StreamHeader h;
+    h.kind = LMC_KIND_AUDIO;
+    h.sample_rate = 16000;
+    h.channels = channels;
+    h.sample_fmt = LMC_SAMPLE_S16;
+    h.block_size = block;
+    return h;
+}
+
+// Codes the signal block by block; returns the total packet size.
+size_t round_trip(const std::vector<int16_t> &pcm, int channels, int block = 4096)
+{
+    AudioCodec enc(audio_header(channels, block), audio_runner());
+    AudioCodec dec(audio_header(channels, block), audio_runner());
+    size_t total = 0, frames = pcm.size() / channels;
+    std::vector<uint8_t> pkt;
+    std::vector<int16_t> out((size_t)block * channels);
+    for (size_t start = 0; start < frames; start += block) {
+        int n = (int)std::min<size_t>(block, frames - start);
+        enc.encode(&pcm[start * channels], n, pkt);
+        EXPECT_EQ(dec.packet_samples(pkt.data(), pkt.size()), n);
+        dec.decode(pkt.data(), pkt.size(), out.data(), block);
+        EXPECT_EQ(0, memcmp(out.data(), &pcm[start * channels], (size_t)n * channels * 2)) << "block at " << start;
+        total += pkt.size();
+    }
+    return total;
+}
+
+} // namespace
+
+TEST(Audio, RealSpeechAndMusic)
+{
+    for (const char *name : {"speech_16k.wav", "music_stereo.wav"}) {
+        int ch;
+        std::vector<int16_t> pcm = read_wav(sample_path(name), &ch);
+        ASSERT_GT(pcm.size(), 1000u) << name;
+        size_t coded = round_trip(pcm, ch);
+        EXPECT_LT(coded, pcm.size() * 2 * 3 / 4) << name << ": real audio must compress";
+    }
+}
+
+TEST(Audio, HostileSignals)
+{
+    std::mt19937 rng(5);
+    const int n = 5000;
+    std::vector<std::vector<int16_t>> signals(6, std::vector<int16_t>(n * 2));
+    for (int i = 0; i < n * 2; i++) {
+        signals[0][i] = 0;                                             // digital silence
+        signals[1][i] = (i / 2 / 50) % 2 ? 32767 : -32768;             // full-scale square
+        signals[2][i] = (int16_t)std::clamp(40000.0 * std::sin(i * 0.01), -32768.0, 32767.0); // clipping
+        signals[3][i] = (int16_t)(rng() & 0xFFFF);                     // full-scale white noise
+        signals[4][i] = 1234;                                          // DC
+        signals[5][i] = (int16_t)((rng() & 0xFF) << 8);                // zero low byte
+    }
+    for (auto &s : signals) {
+        round_trip(s, 2);
+        round_trip(std::vector<int16_t>(s.begin(), s.begin() + n), 1);
+    }
+    // White noise must not blow up beyond the raw size by much.
+    EXPECT_LT(round_trip(signals[3], 2), (size_t)n * 4 * 105 / 100);
+}
+
+TEST(Audio, OddLengths)
+{
+    std::vector<int16_t> pcm(2 * 4097);
+    for (size_t i = 0; i < pcm.size(); i++)
+        pcm[i] = (int16_t)(3000 * std::sin(i * 0.05) + (i % 7));
+    for (int len : {1, 2, 3, 31, 4095, 4096, 4097}) {
+        round_trip(std::vector<int16_t>(pcm.begin(), pcm.begin() + len), 1);
+        round_trip(std::vector<int16_t>(pcm.begin(), pcm.begin() + 2 * len), 2);
+    }
+    round_trip(pcm, 1, 1); // one-sample blocks
+}
+
+TEST(Audio, CorruptPacketsAreInvalidData)
+{
+    int ch;
+    std::vector<int16_t> pcm = read_wav(sample_path("speech_16k.wav"), &ch);
+    ASSERT_GE(pcm.size(), 4096u);
+    AudioCodec enc(audio_header(1), audio_runner()), dec(audio_header(1), audio_runner());
+    std::vector<uint8_t> pkt;
+    enc.encode(pcm.data(), 4096, pkt);
+    std::vector<int16_t> out(4096);
+    for (size_t at : {0ul, 5ul, 9ul, pkt.size() / 2, pkt.size() - 1}) {
+        auto bad = pkt;
+        bad[at] ^= 0x08;
+        try {
+            dec.decode(bad.data(), bad.size(), out.data(), 4096);
+            ADD_FAILURE() << "corrupt packet decoded, flip at " << at;
+        } catch (const Error &e) {
+            EXPECT_EQ(e.status(), LMC_ERR_INVALID_DATA);
+        }
+    }
+    try {
+        dec.decode(pkt.data(), pkt.size() - 3, out.data(), 4096);
+        ADD_FAILURE() << "truncated packet decoded";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.status(), LMC_ERR_INVALID_DATA);
+    }
+}

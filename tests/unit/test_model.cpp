@@ -1,0 +1,203 @@
+// Model file, model runner and frequency tables: the exactness contract.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "errors.h"
+#include "freq_table.h"
+#include "model_file.h"
+#include "model_runner.h"
+#include "range_coder.h"
+#include "sha256.h"
+#include "test_support.h"
+
+using namespace lmc;
+using namespace lmc_test;
+
+TEST(FreqTable, LutEndpoints)
+{
+    EXPECT_EQ(logit_lut(0), 32768u);
+    EXPECT_EQ(logit_lut(16), 16384u);
+    EXPECT_EQ(logit_lut(8), 23170u); // 2^15 / sqrt(2)
+    EXPECT_EQ(logit_lut(255), 1u);
+    for (int k = 1; k < 256; k++)
+        EXPECT_LE(logit_lut(k), logit_lut(k - 1));
+}
+
+// Frozen: the frequency tables every stream ever written depends on.
+TEST(FreqTable, GoldenHashOfTables)
+{
+    std::mt19937 rng(1234);
+    std::vector<uint8_t> all;
+    for (int trial = 0; trial < 64; trial++) {
+        int n = trial % 2 ? 256 : 64;
+        std::vector<int32_t> logits(n);
+        for (int i = 0; i < n; i++) {
+            switch (trial % 4) {
+            case 0: logits[i] = (int32_t)(rng() % 2000) - 1000; break;
+            case 1: logits[i] = i == trial ? 32767 : -32767; break; // all mass on one symbol
+            case 2: logits[i] = 0; break;                            // uniform
+            default: logits[i] = (int32_t)(rng() % 64); break;
+            }
+        }
+        std::vector<uint32_t> g(n);
+        uint32_t total = logits_to_freqs(logits.data(), n, g.data());
+        uint32_t sum = 0;
+        for (uint32_t v : g) {
+            ASSERT_GE(v, 1u);
+            sum += v;
+        }
+        ASSERT_EQ(sum, total);
+        ASSERT_LE(total, kMaxTotal);
+        for (uint32_t v : g)
+            for (int b = 0; b < 4; b++)
+                all.push_back((uint8_t)(v >> (8 * b)));
+    }
+    EXPECT_EQ(to_hex(sha256(all.data(), all.size())), "6e801d804d256c0b192a3cfb3d2ca30c6aff2aab10129ff48c70f29550500329");
+}
+
+TEST(ModelFile, ShippedModelsLoad)
+{
+    for (const char *name : {"video-s.lmcm", "audio-s.lmcm"}) {
+        auto m = load_model_file(model_path(name));
+        std::vector<uint8_t> bytes = read_bytes(model_path(name));
+        EXPECT_EQ(to_hex(m->hash), to_hex(sha256(bytes.data(), bytes.size() - 32)));
+        EXPECT_EQ(m->layers.back().out, m->outputs);
+    }
+}
+
+static int load_status(const std::vector<uint8_t> &bytes)
+{
+    try {
+        parse_model(bytes, "test");
+        return LMC_OK;
+    } catch (const Error &e) {
+        return e.status();
+    }
+}
+
+TEST(ModelFile, DamageIsRejected)
+{
+    std::vector<uint8_t> good = read_bytes(model_path("video-s.lmcm"));
+    ASSERT_EQ(load_status(good), LMC_OK);
+    std::vector<uint8_t> flipped = good;
+    flipped[good.size() / 2] ^= 1;
+    EXPECT_EQ(load_status(flipped), LMC_ERR_MODEL_INVALID);
+    for (size_t cut : {0ul, 10ul, 100ul, good.size() - 33, good.size() - 1})
+        EXPECT_EQ(load_status(std::vector<uint8_t>(good.begin(), good.begin() + cut)), LMC_ERR_MODEL_INVALID);
+    EXPECT_EQ(load_status(std::vector<uint8_t>(1000, 0x42)), LMC_ERR_MODEL_INVALID);
+}
+
+TEST(ModelFile, ExactnessBoundIsEnforced)
+{
+    // A model whose layer could exceed 2^24 in a partial sum must not load,
+    // even with a valid hash.
+    std::vector<uint8_t> b(4 + 24 + 32);
+    memcpy(b.data(), "LMCM", 4);
+    uint32_t hdr[6] = {1, 1, 1, 1024, 2, 1};
+    memcpy(b.data() + 4, hdr, sizeof hdr);
+    uint32_t layer[4] = {1024, 2, 0, 0};
+    b.insert(b.end(), (uint8_t *)layer, (uint8_t *)layer + 16);
+    b.insert(b.end(), 2048, (uint8_t)127);
+    int32_t bias[2] = {1 << 20, 0}; // 127 * 127 * 1024 + 2^20 > 2^24
+    b.insert(b.end(), (uint8_t *)bias, (uint8_t *)bias + 8);
+    Sha256 h = sha256(b.data(), b.size());
+    b.insert(b.end(), h.begin(), h.end());
+    try {
+        parse_model(b, "big");
+        FAIL() << "loaded";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.status(), LMC_ERR_MODEL_INVALID);
+        EXPECT_NE(std::string(e.what()).find("2^24"), std::string::npos) << e.what();
+    }
+}
+
+// Random inputs plus the extremes of the input range.
+static std::vector<float> test_inputs(int batch, int inputs, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::vector<float> in((size_t)batch * inputs);
+    for (size_t i = 0; i < in.size(); i++) {
+        int row = (int)(i / inputs);
+        in[i] = row == 0 ? 127.f : row == 1 ? -127.f : row == 2 ? 0.f : (float)((int)(rng() % 255) - 127);
+    }
+    return in;
+}
+
+TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
+{
+    for (const char *name : {"video-s.lmcm", "audio-s.lmcm"}) {
+        auto r = runner(name);
+        const int F = r->model().inputs, N = r->model().outputs, B = 3000;
+        std::vector<float> in = test_inputs(B, F, 7);
+        std::vector<int32_t> batched((size_t)B * N), integer((size_t)B * N), single(N);
+        r->run_torch(in.data(), B, batched.data());
+        r->run_integer(in.data(), B, integer.data());
+        ASSERT_EQ(batched, integer) << name;
+        for (int i = 0; i < B; i += 97) {
+            r->run_torch(&in[(size_t)i * F], 1, single.data());
+            ASSERT_TRUE(std::equal(single.begin(), single.end(), &batched[(size_t)i * N])) << name << " row " << i;
+        }
+    }
+}
+
+TEST(ModelRunner, OneAndTwoThreadsAgree)
+{
+    auto r1 = runner("video-s.lmcm", 1);
+    const int F = r1->model().inputs, N = r1->model().outputs, B = 20000;
+    std::vector<float> in = test_inputs(B, F, 11);
+    std::vector<int32_t> a((size_t)B * N), b((size_t)B * N);
+    r1->run_torch(in.data(), B, a.data());
+    auto r2 = runner("video-s.lmcm", 2);
+    r2->run_torch(in.data(), B, b.data());
+    EXPECT_EQ(a, b);
+}
+
+// Golden vectors from the Python integer reference (models/training/lmcm.py):
+// features -> logits -> frequency table, for the shipped models.
+static void check_golden(const char *model, const char *file)
+{
+    std::ifstream f(data_path(file));
+    ASSERT_TRUE(f) << "missing " << file;
+    auto r = runner(model);
+    const int F = r->model().inputs, N = r->model().outputs;
+    std::string line;
+    int checked = 0;
+    while (std::getline(f, line)) {
+        if (line.empty() || line[0] == '#')
+            continue;
+        std::istringstream s(line);
+        std::string tok;
+        std::vector<float> in;
+        std::vector<int32_t> want;
+        s >> tok; // "features:"
+        while (s >> tok && tok != "|")
+            in.push_back(std::stof(tok));
+        s >> tok; // "logits:"
+        while (s >> tok && tok != "|")
+            want.push_back(std::stoi(tok));
+        uint32_t gsum;
+        std::string gsha;
+        s >> tok >> gsum >> tok >> tok >> gsha;
+        ASSERT_EQ((int)in.size(), F);
+        ASSERT_EQ((int)want.size(), N);
+        std::vector<int32_t> got(N);
+        r->run_torch(in.data(), 1, got.data());
+        EXPECT_EQ(got, want) << line;
+        std::vector<uint32_t> g(N);
+        EXPECT_EQ(logits_to_freqs(got.data(), N, g.data()), gsum);
+        std::vector<uint8_t> bytes;
+        for (uint32_t v : g)
+            for (int b = 0; b < 4; b++)
+                bytes.push_back((uint8_t)(v >> (8 * b)));
+        EXPECT_EQ(to_hex(sha256(bytes.data(), bytes.size())), gsha);
+        checked++;
+    }
+    EXPECT_GE(checked, 8);
+}
+
+TEST(ModelRunner, GoldenVideoLogits) { check_golden("video-s.lmcm", "golden_video_logits.txt"); }
+TEST(ModelRunner, GoldenAudioLogits) { check_golden("audio-s.lmcm", "golden_audio_logits.txt"); }
