@@ -27,7 +27,7 @@ jobs=$(nproc)
 echo "== building liblmc (build/lmc -> build/install)"
 cmake -S . -B build/lmc -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$root/build/install" > build/cmake-configure.log 2>&1 \
   || { tail -30 build/cmake-configure.log; exit 1; }
-cmake --build build/lmc -j "$jobs" --target lmc lmc_unit_tests > build/cmake-build.log 2>&1 \
+cmake --build build/lmc -j "$jobs" > build/cmake-build.log 2>&1 \
   || { grep -E "error|Error" -A3 build/cmake-build.log | head -60; exit 1; }
 cmake --install build/lmc > /dev/null
 

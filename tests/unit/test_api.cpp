@@ -27,46 +27,7 @@ lmc_config video_config(int pix_fmt, int w, int h)
     return c;
 }
 
-struct Stream {
-    std::vector<uint8_t> header;
-    std::vector<std::vector<uint8_t>> packets;
-};
-
-// A golden stream file: "LMCG", header, packets, each length-prefixed.
-void write_stream(const std::string &path, const Stream &s)
-{
-    std::ofstream f(path, std::ios::binary);
-    auto u32 = [&](uint32_t v) { f.write((const char *)&v, 4); };
-    f.write("LMCG", 4);
-    u32((uint32_t)s.header.size());
-    f.write((const char *)s.header.data(), s.header.size());
-    u32((uint32_t)s.packets.size());
-    for (auto &p : s.packets) {
-        u32((uint32_t)p.size());
-        f.write((const char *)p.data(), p.size());
-    }
-}
-
-Stream read_stream(const std::string &path)
-{
-    std::vector<uint8_t> b = read_bytes(path);
-    Stream s;
-    size_t pos = 4;
-    auto u32 = [&]() { uint32_t v; memcpy(&v, &b.at(pos), 4); pos += 4; return v; };
-    EXPECT_TRUE(b.size() > 8 && memcmp(b.data(), "LMCG", 4) == 0) << path;
-    if (b.size() < 8)
-        return s;
-    uint32_t n = u32();
-    s.header.assign(b.begin() + pos, b.begin() + pos + n);
-    pos += n;
-    uint32_t count = u32();
-    for (uint32_t i = 0; i < count; i++) {
-        n = u32();
-        s.packets.emplace_back(b.begin() + pos, b.begin() + pos + n);
-        pos += n;
-    }
-    return s;
-}
+using Stream = lmc_tools::StreamFile;
 
 // Encodes frames of the sample clip (a crop) through the C API.
 Stream encode_video(int kind, int pix_fmt, int frames)
@@ -228,10 +189,11 @@ static void check_golden(const char *name, const Stream &fresh)
     std::string path = data_path((std::string("golden_") + name + ".lmcs").c_str());
     std::string hash_path = path + ".sha256";
     if (getenv("LMC_WRITE_GOLDEN")) {
-        write_stream(path, fresh);
+        lmc_tools::write_stream_file(path, fresh);
         std::ofstream(hash_path) << decode_hash(fresh) << "\n";
     }
-    Stream golden = read_stream(path);
+    Stream golden;
+    EXPECT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
     std::string want;
     std::ifstream(hash_path) >> want;
     ASSERT_FALSE(golden.packets.empty()) << "missing golden stream " << path;
