@@ -11,6 +11,10 @@ namespace lmc {
 
 // Batches up to this size on the CPU take the integer loop.
 constexpr int kSmallBatch = 8;
+// Smaller batches run on one thread: a wavefront step is too little work to
+// share, and OpenMP teams that spin-wait for a busy second core turned a
+// 0.4 s decode into 15 s (measured on 2 cores under load).
+constexpr int kParallelBatch = 4096;
 
 struct ModelRunner::Torch {
     torch::Device device{torch::kCPU};
@@ -19,10 +23,8 @@ struct ModelRunner::Torch {
 };
 
 ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &device, int threads)
-    : model_(std::move(model)), torch_(new Torch)
+    : model_(std::move(model)), torch_(new Torch), threads_(std::max(threads, 1))
 {
-    if (threads > 0)
-        at::set_num_threads(threads);
     bool want_cuda = device == "cuda";
     if (want_cuda && !torch::cuda::is_available())
         fail(LMC_ERR_UNSUPPORTED, "device cuda requested, but liblmc's LibTorch has no usable CUDA device");
@@ -68,6 +70,10 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
 void ModelRunner::run_torch(const float *in, int batch, int32_t *logits)
 {
     c10::InferenceMode guard;
+    // The thread count is process-wide in LibTorch: set it for every call.
+    int threads = batch >= kParallelBatch ? threads_ : 1;
+    if (!on_cuda() && at::get_num_threads() != threads)
+        at::set_num_threads(threads);
     auto x = torch::from_blob(const_cast<float *>(in), {batch, model_->inputs}, torch::kFloat);
     if (on_cuda())
         x = x.to(torch_->device);

@@ -34,6 +34,7 @@ private:
     struct Torch;
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Torch> torch_;
+    int threads_;
 };
 
 } // namespace lmc
