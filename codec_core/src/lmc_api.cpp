@@ -51,6 +51,14 @@ static int guarded(lmc_codec *c, Fn &&fn)
     }
 }
 
+// Argument checks before any work: records the message like any failure.
+static int bad_args(lmc_codec *c, const char *function)
+{
+    if (c)
+        c->error = std::string(function) + ": invalid arguments or wrong codec kind";
+    return LMC_ERR_INVALID_ARG;
+}
+
 static void set_error(char *err, size_t errlen, const std::string &msg)
 {
     if (err && errlen)
@@ -153,7 +161,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
 int lmc_encoder_header(lmc_codec *c, const uint8_t **data, size_t *size)
 {
     if (!c || !c->encoder || !data || !size)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_encoder_header");
     *data = c->header_bytes.data();
     *size = c->header_bytes.size();
     return LMC_OK;
@@ -198,7 +206,7 @@ int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int stri
                      const uint8_t **pkt, size_t *pkt_size)
 {
     if (!c || !c->encoder || !c->video || !planes || !strides || !pkt || !pkt_size)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_encode_video");
     return guarded(c, [&] {
         c->video->encode(planes, strides, c->packet);
         *pkt = c->packet.data();
@@ -210,7 +218,7 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
                      const int strides[])
 {
     if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO || !planes || !strides)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_decode_video");
     return guarded(c, [&] {
         ensure_model(c);
         c->video->decode(pkt, pkt_size, planes, strides);
@@ -221,7 +229,7 @@ int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples, const ui
                      size_t *pkt_size)
 {
     if (!c || !c->encoder || !c->audio || !samples || !pkt || !pkt_size)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_encode_audio");
     return guarded(c, [&] {
         c->audio->encode((const int16_t *)samples, nb_samples, c->packet);
         *pkt = c->packet.data();
@@ -232,7 +240,7 @@ int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples, const ui
 int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size)
 {
     if (!c || c->header.kind != LMC_KIND_AUDIO)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_audio_packet_samples");
     int n = 0;
     int ret = guarded(c, [&] {
         ensure_model(c);
@@ -244,7 +252,7 @@ int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size)
 int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, void *samples, int max_samples)
 {
     if (!c || c->encoder || c->header.kind != LMC_KIND_AUDIO || !samples)
-        return LMC_ERR_INVALID_ARG;
+        return bad_args(c, "lmc_decode_audio");
     return guarded(c, [&] {
         ensure_model(c);
         c->audio->decode(pkt, pkt_size, (int16_t *)samples, max_samples);

@@ -120,7 +120,9 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
 /*
  * Audio. Interleaved samples in the stream's sample format; nb_samples per
  * channel, at most the block size. lmc_audio_packet_samples() tells a decoder
- * how many samples a packet holds before it allocates the output.
+ * how many samples a packet holds before it allocates the output (it returns
+ * that count, or a negative status); the other functions return LMC_OK or a
+ * negative status.
  */
 int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples,
                      const uint8_t **pkt, size_t *pkt_size);

@@ -1,0 +1,389 @@
+/*
+ * LMC neural video codecs (lmc_video: lossless, lmc_gen: bounded-error lossy)
+ * through liblmc.
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <lmc/lmc.h>
+
+#include "config_components.h"
+
+#include "libavutil/common.h"
+#include "libavutil/cpu.h"
+#include "libavutil/imgutils.h"
+#include "libavutil/mem.h"
+#include "libavutil/opt.h"
+#include "libavutil/pixdesc.h"
+
+#include "avcodec.h"
+#include "codec_internal.h"
+#include "decode.h"
+#include "encode.h"
+
+typedef struct LMCVideoContext {
+    const AVClass *class;
+    lmc_codec *codec;
+    char *model;
+    char *model_dir;
+    char *device;
+    int max_error;
+} LMCVideoContext;
+
+static const struct {
+    enum AVPixelFormat av;
+    int lmc;
+} pix_fmt_map[] = {
+    { AV_PIX_FMT_GRAY8,   LMC_PIX_GRAY8   },
+    { AV_PIX_FMT_YUV420P, LMC_PIX_YUV420P },
+    { AV_PIX_FMT_YUV422P, LMC_PIX_YUV422P },
+    { AV_PIX_FMT_YUV444P, LMC_PIX_YUV444P },
+    { AV_PIX_FMT_GBRP,    LMC_PIX_GBRP    },
+};
+
+static av_unused const enum AVPixelFormat lmc_pix_fmts[] = {
+    AV_PIX_FMT_GRAY8, AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P,
+    AV_PIX_FMT_YUV444P, AV_PIX_FMT_GBRP, AV_PIX_FMT_NONE
+};
+
+/* Maps an lmc_status to an AVERROR code and logs the library's message. */
+static int lmc_video_error(AVCodecContext *avctx, int status, const char *what,
+                           const char *msg)
+{
+    int ret;
+
+    switch (status) {
+    case LMC_ERR_INVALID_ARG:     ret = AVERROR(EINVAL);       break;
+    case LMC_ERR_INVALID_DATA:    ret = AVERROR_INVALIDDATA;   break;
+    case LMC_ERR_MODEL_NOT_FOUND:
+    case LMC_ERR_MODEL_INVALID:   ret = AVERROR_EXTERNAL;      break;
+    case LMC_ERR_UNSUPPORTED:
+        /* An encoder was asked for something liblmc does not code (a bad
+         * parameter); a decoder met a stream feature it lacks. */
+        ret = av_codec_is_encoder(avctx->codec) ? AVERROR(EINVAL)
+                                                : AVERROR_PATCHWELCOME;
+        break;
+    case LMC_ERR_NOMEM:           ret = AVERROR(ENOMEM);       break;
+    case LMC_ERR_INTERNAL:        ret = AVERROR_EXTERNAL;      break;
+    default:                      ret = AVERROR_UNKNOWN;       break;
+    }
+    av_log(avctx, AV_LOG_ERROR, "%s failed: %s: %s\n", what,
+           lmc_status_string(status), msg && *msg ? msg : "(no details)");
+    return ret;
+}
+
+static int lmc_threads(const AVCodecContext *avctx)
+{
+    /* FF_CODEC_CAP_AUTO_THREADS: thread_count 0 means "auto" and is ours. */
+    if (avctx->thread_count > 0)
+        return avctx->thread_count;
+    return FFMIN(av_cpu_count(), 16);
+}
+
+static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt)
+{
+    for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++)
+        if (pix_fmt_map[i].av == fmt)
+            return pix_fmt_map[i].lmc;
+    return 0;
+}
+
+static av_unused enum AVPixelFormat lmc_to_av_pix_fmt(int fmt)
+{
+    for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++)
+        if (pix_fmt_map[i].lmc == fmt)
+            return pix_fmt_map[i].av;
+    return AV_PIX_FMT_NONE;
+}
+
+static int lmc_check_dimensions(AVCodecContext *avctx, int w, int h)
+{
+    if (w <= 0 || h <= 0 || w > LMC_MAX_DIMENSION || h > LMC_MAX_DIMENSION ||
+        (int64_t)w * h > LMC_MAX_PIXELS) {
+        av_log(avctx, AV_LOG_ERROR,
+               "Dimensions %dx%d not supported by liblmc (at most %d per side "
+               "and %d pixels)\n", w, h, LMC_MAX_DIMENSION, LMC_MAX_PIXELS);
+        return AVERROR(EINVAL);
+    }
+    return av_image_check_size(w, h, 0, avctx);
+}
+
+static av_cold int lmc_video_close(AVCodecContext *avctx)
+{
+    LMCVideoContext *s = avctx->priv_data;
+
+    lmc_codec_close(&s->codec);
+    return 0;
+}
+
+#if CONFIG_LIBLMC_VIDEO_ENCODER || CONFIG_LIBLMC_GEN_ENCODER
+static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
+{
+    LMCVideoContext *s = avctx->priv_data;
+    const int gen = avctx->codec_id == AV_CODEC_ID_LMC_GEN;
+    const uint8_t *header;
+    size_t header_size;
+    char err[1024] = "";
+    lmc_config cfg;
+    int ret;
+
+    ret = lmc_check_dimensions(avctx, avctx->width, avctx->height);
+    if (ret < 0)
+        return ret;
+
+    lmc_config_init(&cfg);
+    cfg.kind      = gen ? LMC_KIND_GEN : LMC_KIND_VIDEO;
+    cfg.width     = avctx->width;
+    cfg.height    = avctx->height;
+    cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt);
+    cfg.max_error = gen ? s->max_error : 0;
+    cfg.threads   = lmc_threads(avctx);
+    cfg.model     = s->model;
+    cfg.model_dir = s->model_dir;
+    cfg.device    = s->device;
+    if (!cfg.pix_fmt) {
+        av_log(avctx, AV_LOG_ERROR, "Pixel format %s not supported\n",
+               av_get_pix_fmt_name(avctx->pix_fmt));
+        return AVERROR(EINVAL);
+    }
+
+    ret = lmc_encoder_open(&s->codec, &cfg, err, sizeof(err));
+    if (ret < 0)
+        return lmc_video_error(avctx, ret, "Opening the liblmc encoder", err);
+
+    ret = lmc_encoder_header(s->codec, &header, &header_size);
+    if (ret < 0)
+        return lmc_video_error(avctx, ret, "Getting the stream header",
+                               lmc_codec_error(s->codec));
+    if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
+        return AVERROR_BUG;
+
+    /* The stream header is final here: containers store it once. */
+    avctx->extradata = av_mallocz(header_size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!avctx->extradata)
+        return AVERROR(ENOMEM);
+    memcpy(avctx->extradata, header, header_size);
+    avctx->extradata_size = header_size;
+
+    avctx->bits_per_raw_sample = 8;
+    av_log(avctx, AV_LOG_VERBOSE, "liblmc %s, %d thread(s)\n",
+           lmc_version_string(), cfg.threads);
+    return 0;
+}
+
+static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
+                                  const AVFrame *frame, int *got_packet)
+{
+    LMCVideoContext *s = avctx->priv_data;
+    const uint8_t *data;
+    size_t size;
+    int ret;
+
+    ret = lmc_encode_video(s->codec, (const uint8_t *const *)frame->data,
+                           frame->linesize, &data, &size);
+    if (ret < 0)
+        return lmc_video_error(avctx, ret, "Encoding a frame",
+                               lmc_codec_error(s->codec));
+    if (!size || size > INT_MAX)
+        return AVERROR_BUG;
+
+    ret = ff_get_encode_buffer(avctx, pkt, size, 0);
+    if (ret < 0)
+        return ret;
+    memcpy(pkt->data, data, size);
+    /* Packet layout: u32 crc32, u8 flags (bit 0: keyframe), payload. */
+    if (size > 4 && (data[4] & 1))
+        pkt->flags |= AV_PKT_FLAG_KEY;
+
+    *got_packet = 1;
+    return 0;
+}
+#endif
+
+#if CONFIG_LIBLMC_VIDEO_DECODER || CONFIG_LIBLMC_GEN_DECODER
+static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
+{
+    LMCVideoContext *s = avctx->priv_data;
+    const int kind = avctx->codec_id == AV_CODEC_ID_LMC_GEN ? LMC_KIND_GEN
+                                                             : LMC_KIND_VIDEO;
+    char err[1024] = "";
+    lmc_config opts, info;
+    int ret;
+
+    if (!avctx->extradata || avctx->extradata_size <= 0) {
+        av_log(avctx, AV_LOG_ERROR,
+               "Missing extradata: %s needs the LMC stream header\n",
+               avctx->codec->name);
+        return AVERROR_INVALIDDATA;
+    }
+
+    lmc_config_init(&opts);
+    opts.threads   = lmc_threads(avctx);
+    opts.model_dir = s->model_dir;
+    opts.device    = s->device;
+
+    /* Cheap: parses the header only, the model is loaded on the first packet. */
+    ret = lmc_decoder_open(&s->codec, avctx->extradata, avctx->extradata_size,
+                           &opts, &info, err, sizeof(err));
+    if (ret < 0)
+        return lmc_video_error(avctx, ret, "Opening the liblmc decoder", err);
+
+    if (info.kind != kind) {
+        av_log(avctx, AV_LOG_ERROR, "Stream header is of kind %d, not %s\n",
+               info.kind, avctx->codec->name);
+        return AVERROR_INVALIDDATA;
+    }
+    avctx->pix_fmt = lmc_to_av_pix_fmt(info.pix_fmt);
+    if (avctx->pix_fmt == AV_PIX_FMT_NONE) {
+        av_log(avctx, AV_LOG_ERROR, "Unknown LMC pixel format %d\n", info.pix_fmt);
+        return AVERROR_INVALIDDATA;
+    }
+    ret = lmc_check_dimensions(avctx, info.width, info.height);
+    if (ret < 0)
+        return AVERROR_INVALIDDATA;
+    ret = ff_set_dimensions(avctx, info.width, info.height);
+    if (ret < 0)
+        return ret;
+    avctx->bits_per_raw_sample = 8;
+    return 0;
+}
+
+static int lmc_video_decode_frame(AVCodecContext *avctx, AVFrame *frame,
+                                  int *got_frame, AVPacket *pkt)
+{
+    LMCVideoContext *s = avctx->priv_data;
+    int ret;
+
+    ret = ff_get_buffer(avctx, frame, 0);
+    if (ret < 0)
+        return ret;
+
+    ret = lmc_decode_video(s->codec, pkt->data, pkt->size, frame->data,
+                           frame->linesize);
+    if (ret < 0)
+        return lmc_video_error(avctx, ret, "Decoding a frame",
+                               lmc_codec_error(s->codec));
+
+    /* lmc_decode_video() succeeded, so the packet has its flags byte. */
+    if (pkt->size > 4 && (pkt->data[4] & 1)) {
+        frame->flags    |= AV_FRAME_FLAG_KEY;
+        frame->pict_type = AV_PICTURE_TYPE_I;
+    } else {
+        frame->flags    &= ~AV_FRAME_FLAG_KEY;
+        frame->pict_type = AV_PICTURE_TYPE_P;
+    }
+
+    *got_frame = 1;
+    return pkt->size;
+}
+#endif
+
+#define OFFSET(x) offsetof(LMCVideoContext, x)
+#define VE AV_OPT_FLAG_VIDEO_PARAM | AV_OPT_FLAG_ENCODING_PARAM
+#define VD AV_OPT_FLAG_VIDEO_PARAM | AV_OPT_FLAG_DECODING_PARAM
+
+#define LMC_COMMON_OPTIONS(flags)                                                      \
+    { "model_dir", "Directory holding LMC model files",                              \
+      OFFSET(model_dir), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, flags },          \
+    { "device", "Where the model runs: cpu, cuda or auto",                           \
+      OFFSET(device), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, flags },
+
+#define LMC_ENCODER_OPTIONS                                                            \
+    { "model", "Model file (default: the shipped model for this codec)",             \
+      OFFSET(model), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, VE },                 \
+    LMC_COMMON_OPTIONS(VE)
+
+#define LMC_CLASS(cname, opts)                                                         \
+static const AVClass cname ## _class = {                                              \
+    .class_name = #cname,                                                             \
+    .item_name  = av_default_item_name,                                               \
+    .option     = opts,                                                               \
+    .version    = LIBAVUTIL_VERSION_INT,                                              \
+};
+
+#define LMC_ENCODER(cname, codec_id, long_name)                                        \
+const FFCodec ff_ ## cname ## _encoder = {                                            \
+    .p.name           = #cname,                                                       \
+    CODEC_LONG_NAME(long_name),                                                       \
+    .p.type           = AVMEDIA_TYPE_VIDEO,                                           \
+    .p.id             = codec_id,                                                     \
+    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS,                \
+    .p.priv_class     = &cname ## _encoder_class,                                     \
+    .p.wrapper_name   = "liblmc",                                                     \
+    .p.pix_fmts       = lmc_pix_fmts,                                                 \
+    .color_ranges     = AVCOL_RANGE_MPEG | AVCOL_RANGE_JPEG,                          \
+    .priv_data_size   = sizeof(LMCVideoContext),                                      \
+    .init             = lmc_video_encode_init,                                        \
+    FF_CODEC_ENCODE_CB(lmc_video_encode_frame),                                       \
+    .close            = lmc_video_close,                                              \
+    .caps_internal    = FF_CODEC_CAP_INIT_CLEANUP | FF_CODEC_CAP_AUTO_THREADS,        \
+};
+
+#define LMC_DECODER(cname, codec_id, long_name)                                        \
+const FFCodec ff_ ## cname ## _decoder = {                                            \
+    .p.name           = #cname,                                                       \
+    CODEC_LONG_NAME(long_name),                                                       \
+    .p.type           = AVMEDIA_TYPE_VIDEO,                                           \
+    .p.id             = codec_id,                                                     \
+    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS,                \
+    .p.priv_class     = &cname ## _decoder_class,                                     \
+    .p.wrapper_name   = "liblmc",                                                     \
+    .priv_data_size   = sizeof(LMCVideoContext),                                      \
+    .init             = lmc_video_decode_init,                                        \
+    FF_CODEC_DECODE_CB(lmc_video_decode_frame),                                       \
+    .close            = lmc_video_close,                                              \
+    .caps_internal    = FF_CODEC_CAP_INIT_CLEANUP | FF_CODEC_CAP_AUTO_THREADS,        \
+};
+
+#if CONFIG_LIBLMC_VIDEO_DECODER || CONFIG_LIBLMC_GEN_DECODER
+static const AVOption lmc_decoder_options[] = {
+    LMC_COMMON_OPTIONS(VD)
+    { NULL },
+};
+#endif
+
+#if CONFIG_LIBLMC_VIDEO_ENCODER
+static const AVOption liblmc_video_encoder_options[] = {
+    LMC_ENCODER_OPTIONS
+    { NULL },
+};
+LMC_CLASS(liblmc_video_encoder, liblmc_video_encoder_options)
+LMC_ENCODER(liblmc_video, AV_CODEC_ID_LMC_VIDEO, "liblmc lossless neural video")
+#endif
+
+#if CONFIG_LIBLMC_VIDEO_DECODER
+LMC_CLASS(liblmc_video_decoder, lmc_decoder_options)
+LMC_DECODER(liblmc_video, AV_CODEC_ID_LMC_VIDEO, "liblmc lossless neural video")
+#endif
+
+#if CONFIG_LIBLMC_GEN_ENCODER
+static const AVOption liblmc_gen_encoder_options[] = {
+    LMC_ENCODER_OPTIONS
+    { "max_error", "Largest allowed |decoded - source| per sample",
+      OFFSET(max_error), AV_OPT_TYPE_INT, { .i64 = 2 }, 1, 32, VE },
+    { NULL },
+};
+LMC_CLASS(liblmc_gen_encoder, liblmc_gen_encoder_options)
+LMC_ENCODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc bounded-error neural video")
+#endif
+
+#if CONFIG_LIBLMC_GEN_DECODER
+LMC_CLASS(liblmc_gen_decoder, lmc_decoder_options)
+LMC_DECODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc bounded-error neural video")
+#endif

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# lmc_audio is lossless: WAV -> MKV/NUT -> WAV gives the same PCM md5, for mono
+# and stereo s16, odd lengths (1 sample, one block + 1, ...), edge values, and
+# a real recording when samples/ has one. Formats it does not code are refused
+# with a clear error.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# make_wav OUT RATE CHANNELS SAMPLES KIND: deterministic s16 WAV.
+#   KIND: tone (sine + noise), silence, extremes (full-scale square + min/max)
+make_wav() {
+    python3 - "$@" <<'EOF'
+import math, random, struct, sys, wave
+out, rate, ch, n, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+rnd = random.Random(1234)
+data = []
+for i in range(n):
+    for c in range(ch):
+        if kind == "silence":
+            v = 0
+        elif kind == "extremes":
+            v = (32767, -32768, 32767, -32768, 0, -1, 1)[(i // (c + 1)) % 7]
+        else:
+            v = int(9000 * math.sin(2 * math.pi * (220 * (c + 1)) * i / rate)) + rnd.randint(-300, 300)
+        data.append(max(-32768, min(32767, v)))
+w = wave.open(out, "wb")
+w.setnchannels(ch); w.setsampwidth(2); w.setframerate(rate)
+w.writeframes(struct.pack("<%dh" % len(data), *data))
+w.close()
+EOF
+}
+
+# roundtrip WAV LABEL
+roundtrip() {
+    local wav=$1 label=$2 ext ref got
+    ref=$(audio_md5 "$wav")
+    for ext in mkv nut; do
+        local out=$TMP/$label.$ext
+        ff -i "$wav" -map 0:a:0 -c:a lmc_audio "$out"
+        expect_probe "$out" codec_name lmc_audio
+        expect_probe "$out" sample_fmt s16
+        ff -i "$out" -map 0:a:0 -c:a pcm_s16le "$TMP/$label.$ext.wav"
+        got=$(audio_md5 "$TMP/$label.$ext.wav")
+        [ "$got" = "$ref" ] || fail "$label via $ext: PCM differs ($got vs $ref)"
+        log "$label $ext: bit-exact, $(file_size "$out") bytes (wav $(file_size "$wav"))"
+    done
+}
+
+# Block size is 4096 samples: 1, 4095, 4096, 4097 and a few blocks + a tail.
+for ch in 1 2; do
+    for n in 1 4097 9000; do
+        make_wav "$TMP/tone_${ch}ch_$n.wav" 44100 "$ch" "$n" tone
+        roundtrip "$TMP/tone_${ch}ch_$n.wav" "tone_${ch}ch_$n"
+    done
+done
+make_wav "$TMP/tone_1ch_4096_8k.wav" 8000 1 4096 tone
+roundtrip "$TMP/tone_1ch_4096_8k.wav" tone_1ch_4096_8k
+make_wav "$TMP/tone_2ch_4095_48k.wav" 48000 2 4095 tone
+roundtrip "$TMP/tone_2ch_4095_48k.wav" tone_2ch_4095_48k
+make_wav "$TMP/silence.wav" 16000 2 5000 silence
+roundtrip "$TMP/silence.wav" silence_2ch
+make_wav "$TMP/extremes.wav" 22050 2 5000 extremes
+roundtrip "$TMP/extremes.wav" extremes_2ch
+
+# Real recordings: the first second of each WAV in samples/ (as s16).
+for wav in "$SAMPLES"/*.wav; do
+    [ -f "$wav" ] || continue
+    name=$(basename "$wav" .wav)
+    ff -i "$wav" -t 1 -c:a pcm_s16le "$TMP/real_$name.wav"
+    ch=$(probe "$TMP/real_$name.wav" channels)
+    if [ "$ch" -gt 2 ]; then log "skipping $wav: $ch channels"; continue; fi
+    roundtrip "$TMP/real_$name.wav" "real_$name"
+done
+
+# Refused with a clear message: 3 channels, and non-s16 samples.
+make_wav "$TMP/three.wav" 8000 3 100 tone
+rc=$(ff_rc "$TMP/three.log" -loglevel error -i "$TMP/three.wav" -c:a lmc_audio -f null -)
+check_no_crash "$rc" "$TMP/three.log" "3 channels"
+[ "$rc" != 0 ] || fail "3-channel input was accepted"
+grep -q "mono and stereo" "$TMP/three.log" || { cat "$TMP/three.log" >&2; fail "no clear message for 3 channels"; }
+
+rc=$(ff_rc "$TMP/s32.log" -loglevel error -i "$TMP/tone_1ch_4097.wav" -c:a lmc_audio -sample_fmt s32 -f null -)
+check_no_crash "$rc" "$TMP/s32.log" "s32 input"
+[ "$rc" != 0 ] || fail "s32 samples were accepted"
+grep -qi "sample format" "$TMP/s32.log" || { cat "$TMP/s32.log" >&2; fail "no clear message for s32"; }
+log "3 channels and s32 refused with clear messages"
+
+pass
