@@ -83,11 +83,12 @@ void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &pac
     for (int c = 0; c < nch; c++) {
         for (int i = 0; i < n; i++)
             x_[i] = samples[(size_t)i * nch + c];
-        std::vector<int16_t> coef = lpc_coefficients(x_.data(), n, kLpcOrder, kLpcShift);
+        int shift = kLpcShift;
+        std::vector<int16_t> coef = lpc_coefficients(x_.data(), n, kLpcOrder, &shift);
         e_[c].resize(n);
         bool ok = true;
         for (int i = 0; i < n && ok; i++) {
-            int64_t e = x_[i] - lpc_predict(x_.data(), i, coef.data(), (int)coef.size(), kLpcShift);
+            int64_t e = x_[i] - lpc_predict(x_.data(), i, coef.data(), (int)coef.size(), shift);
             ok = e > -(1 << 30) && e < (1 << 30);
             e_[c][i] = (int32_t)e;
         }
@@ -98,7 +99,7 @@ void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &pac
         }
         ks[c] = audio_rice_k(e_[c].data(), n);
         w.u8((uint32_t)coef.size());
-        w.u8(kLpcShift);
+        w.u8((uint32_t)shift);
         for (int16_t v : coef)
             w.u16((uint16_t)v);
         w.u8((uint32_t)ks[c]);

@@ -12,8 +12,9 @@ constexpr int kLpcOrder = 12;
 constexpr int kLpcShift = 12;
 constexpr int kLpcMaxOrder = 32;
 
-// Quantised coefficients for x[0..n) (order 0 for silence or tiny blocks).
-std::vector<int16_t> lpc_coefficients(const int32_t *x, int n, int order, int shift);
+// Quantised coefficients for x[0..n) (empty for silence or a 1-sample block)
+// at the highest precision *shift <= kLpcShift that fits them in int16.
+std::vector<int16_t> lpc_coefficients(const int32_t *x, int n, int order, int *shift);
 
 // pred for sample i from x[i-1], x[i-2], ... (x[<0] = 0).
 inline int64_t lpc_predict(const int32_t *x, int i, const int16_t *coef, int order, int shift)

@@ -11,7 +11,7 @@
 namespace lmc {
 
 // Rows per model call in the batched encoder: bounds memory (16k x 256 logits).
-constexpr int kEncodeChunk = 16384;
+constexpr int kEncodeChunk = 2048;
 
 VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner)
     : header_(header), runner_(std::move(runner))

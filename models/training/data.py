@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Loads a corpus split (build/corpus/SPLIT, written by corpus.py) and turns it into
+model inputs with lmc_features.py. Items are returned per source so evaluation can
+report per source."""
+import json
+import os
+from multiprocessing import Pool
+
+import numpy as np
+
+import lmc_features as lf
+
+
+def split_index(corpus, split):
+    with open(os.path.join(corpus, split, "index.json")) as f:
+        return json.load(f)
+
+
+def _video_item(args):
+    path, fmt, max_frames = args
+    z = np.load(path)
+    planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
+    T = planes[0].shape[0]
+    sel = range(T) if not max_frames or T <= max_frames else np.linspace(0, T - 1, max_frames).round().astype(int)
+    fs, ys, base = [], [], 0.0
+    for t in sel:
+        fr = [p[t] for p in planes]
+        for f, y in lf.video_plane_features(fr, fmt):
+            fs.append(f)
+            ys.append(y)
+        base += lf.med_residual_entropy_bits(fr)
+    return np.concatenate(fs), np.concatenate(ys), base
+
+
+def video_split(corpus, split, max_frames=0, max_items=0, procs=None):
+    """Returns list of dicts: name, source, pix_fmt, X int8 [M,14], Y uint8 [M], base_bits."""
+    idx = split_index(corpus, split)["video"]
+    if max_items:
+        idx = idx[:max_items]
+    jobs = [(os.path.join(corpus, split, "video", it["name"] + ".npz"), it["pix_fmt"], max_frames) for it in idx]
+    with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
+        res = pool.map(_video_item, jobs)
+    out = []
+    for it, (X, Y, base) in zip(idx, res):
+        out.append({"name": it["name"], "source": it["name"].split(".")[0], "pix_fmt": it["pix_fmt"],
+                    "X": X, "Y": Y, "base_bits": base})
+    return out
+
+
+def _audio_clip(args):
+    a, block, with_baseline, k_offset = args
+    d = lf.audio_clip_features(a, block, k_offset)
+    if with_baseline:
+        d["rice_bits"] = lf.rice_baseline_bits(a, block)
+    return d
+
+
+def audio_split(corpus, split, block=lf.AUDIO_BLOCK, max_clips=0, with_baseline=False, procs=None,
+                k_offset=lf.K_OFFSET):
+    """Returns list of dicts: key, source, rate, channels, feats, v, u, kk, side_bits[, rice_bits]."""
+    idx = split_index(corpus, split)["audio"]
+    if max_clips:
+        idx = idx[:max_clips]
+    z = np.load(os.path.join(corpus, split, "audio.npz"))
+    jobs = [(z[c["key"]], block, with_baseline, k_offset) for c in idx]
+    with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
+        res = pool.map(_audio_clip, jobs, chunksize=4)
+    out = []
+    for c, d, (a, _, _, _) in zip(idx, res, jobs):
+        d.update(key=c["key"], source=c["key"].split("/")[0], rate=c["rate"], channels=c["channels"],
+                 nsamples=int(a.size), pcm=a)
+        out.append(d)
+    return out

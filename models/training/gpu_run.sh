@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# One GPU session: trains the video and audio models and packs weights, logs and
+# checkpoints into $OUT/results.tgz. Needs build/corpus/{train,val} (carried).
+# The GPU is far from busy with one small MLP, so variants run concurrently:
+#   VARIANTS="A:w_bound_shift=[5,6,6] B:w_bound_shift=[6,6,6]"  (default: one run, config as is)
+#   OUT=/some/dir [SET="k=v ..."] [VARIANTS=...] bash models/training/gpu_run.sh
+set -o pipefail
+export PYTHONUNBUFFERED=1
+PY=${PY:-python3}
+W=$OUT/work
+VARIANTS=${VARIANTS:-"base:"}
+mkdir -p $W
+nvidia-smi -L 2>/dev/null
+$PY -c 'import torch, numpy; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), "numpy", numpy.__version__)'
+for fam in video audio; do
+  for v in $VARIANTS; do
+    tag=${v%%:*}; ov=${v#*:}
+    d=$W/$fam-$tag; mkdir -p $d/models $d/logs
+    $PY models/training/train_$fam.py --config models/training/configs/$fam-s.json \
+        --out $d/models --logdir $d/logs --ckpt $d/$fam-s.pt --set $SET $ov > $d/logs/run.log 2>&1 &
+  done
+done
+wait
+for f in $W/*/logs/run.log; do echo "== $f"; grep -E "QAT starts|done:|exported|Error|error" $f; done
+(cd $W && tar czf $OUT/results.tgz .)
+rm -rf $W
+ls -la $OUT

@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Model inputs of LMC, exactly as docs/format.md sections 6 (video, feature_set 1)
+and 7 (audio, feature_set 2) define them. Vectorised numpy; the C++ codec computes
+the same numbers one sample at a time.
+
+Video:  video_plane_features(planes, pix_fmt) -> list per plane of (feats int8 [h*w,14],
+        symbols uint8 [h*w]) in raster order.
+Audio:  audio_block_features(x int [n, C]) -> dict with feats int8 [C*n, 20],
+        symbols v, k per channel, etc. (channel-major order, as coded).
+"""
+import numpy as np
+
+VIDEO_F = 14
+VIDEO_N = 256
+AUDIO_F = 20
+AUDIO_N = 64
+
+LPC_ORDER = 12
+LPC_SHIFT = 12
+AUDIO_BLOCK = 4096  # training/eval block size (samples per channel per packet)
+
+# plane class f10 per pixel format: 0 for gray/Y/G, 64 for U/V, -64 for B/R
+PLANE_CLASS = {
+    "gray": [0],
+    "yuv420p": [0, 64, 64],
+    "yuv422p": [0, 64, 64],
+    "yuv444p": [0, 64, 64],
+    "gbrp": [0, -64, -64],
+}
+
+
+def _c(v):
+    return np.clip(v, -127, 127)
+
+
+def padded_plane(p):
+    """Q[y'+2, x'+2] = get(x', y') for y' in [-2, h-1], x' in [-2, w] (format.md 6)."""
+    p = np.asarray(p)
+    h, w = p.shape
+    q = np.full((h + 2, w + 3), 128, dtype=np.int32)
+    q[2:, 2:w + 2] = p
+    # x' < 0 and y' > 0: p[y'-1][0]; x' < 0 and y' == 0: 128 (already)
+    if h > 1:
+        q[3:, 0] = p[:-1, 0]
+        q[3:, 1] = p[:-1, 0]
+    # x' >= w (only x' = w is ever needed): p[y'][w-1]
+    q[2:, w + 2] = p[:, w - 1]
+    return q
+
+
+def neighbours(p):
+    """Returns dict of int32 [h,w] arrays: W WW NW N NE NWW NN NNW NNE."""
+    p = np.asarray(p)
+    h, w = p.shape
+    q = padded_plane(p)
+
+    def at(dx, dy):
+        return q[2 + dy:2 + dy + h, 2 + dx:2 + dx + w]
+
+    return {
+        "W": at(-1, 0), "WW": at(-2, 0), "NW": at(-1, -1), "N": at(0, -1),
+        "NE": at(1, -1), "NWW": at(-2, -1), "NN": at(0, -2), "NNW": at(-1, -2),
+        "NNE": at(1, -2),
+    }
+
+
+def med(W, N, NW):
+    mn = np.minimum(W, N)
+    mx = np.maximum(W, N)
+    return np.where(NW >= mx, mn, np.where(NW <= mn, mx, W + N - NW))
+
+
+def plane_residual(p):
+    """(P, X-P) for a plane, int32 [h,w]."""
+    nb = neighbours(p)
+    P = med(nb["W"], nb["N"], nb["NW"])
+    return P, np.asarray(p, dtype=np.int32) - P
+
+
+def video_plane_features(planes, pix_fmt):
+    """planes: list of uint8 2-D arrays (1 for gray, 3 otherwise).
+    Returns list of (feats int8 [h*w, 14], sym uint8 [h*w]) per plane, raster order."""
+    classes = PLANE_CLASS[pix_fmt]
+    assert len(planes) == len(classes), (pix_fmt, len(planes))
+    out = []
+    resid = []
+    for pi, p in enumerate(planes):
+        p = np.asarray(p, dtype=np.int32)
+        h, w = p.shape
+        nb = neighbours(p)
+        P = med(nb["W"], nb["N"], nb["NW"])
+        f = np.empty((h, w, VIDEO_F), dtype=np.int8)
+        for i, key in enumerate(["W", "WW", "NW", "N", "NE", "NWW", "NN", "NNW", "NNE"]):
+            f[..., i] = _c(nb[key] - P)
+        f[..., 9] = _c(P - 128)
+        f[..., 10] = classes[pi]
+        f[..., 11] = 0
+        f[..., 12] = 0
+        if pi in (1, 2) and planes[0].shape == p.shape:
+            f[..., 11] = _c(resid[0])
+        if pi == 2 and planes[1].shape == p.shape:
+            f[..., 12] = _c(resid[1])
+        W, NW, N, NE, WW, NN = nb["W"], nb["NW"], nb["N"], nb["NE"], nb["WW"], nb["NN"]
+        act = (np.abs(W - NW) + np.abs(N - NW) + np.abs(N - NE) + np.abs(W - WW) + np.abs(N - NN)) >> 1
+        f[..., 13] = np.minimum(127, act)
+        r = p - P
+        resid.append(r)
+        sym = (r & 255).astype(np.uint8)
+        out.append((f.reshape(-1, VIDEO_F), sym.reshape(-1)))
+    return out
+
+
+def med_residual_entropy_bits(planes):
+    """Baseline: order-0 empirical entropy of the MED residual byte, per plane (bits/sample
+    summed over samples). Optimistic (no table cost)."""
+    total = 0.0
+    for p in planes:
+        _, r = plane_residual(p)
+        cnt = np.bincount((r & 255).ravel(), minlength=256).astype(np.float64)
+        pr = cnt[cnt > 0] / cnt.sum()
+        total += -(cnt[cnt > 0] * np.log2(pr)).sum()
+    return total
+
+
+# ----------------------------------------------------------------------------- audio
+
+def welch_window(n):
+    """w[i] = 1 - ((2i - (n-1)) / (n+1))^2, i = 0..n-1 (float64)."""
+    i = np.arange(n, dtype=np.float64)
+    t = (2.0 * i - (n - 1)) / (n + 1)
+    return 1.0 - t * t
+
+
+def lpc_coefs(x, order=LPC_ORDER, shift=LPC_SHIFT):
+    """LPC recipe of LMC v1: Welch-windowed autocorrelation (lags 0..order) of the block,
+    Levinson-Durbin in float64, coefficients q = floor(a * 2^s + 0.5) with s the largest
+    shift <= `shift` (12) for which every q fits in int16 (strongly predictable blocks
+    have |a| > 8: clamping those instead ruins the prediction). Order 0 for an all-zero
+    block; the recursion stops early (lower order) if the prediction error becomes <= 0.
+    Returns (int16 coefficients (len = order used), s)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    order = min(order, max(n - 1, 0))
+    if n == 0 or not np.any(x) or order == 0:
+        return np.zeros(0, dtype=np.int16), shift
+    xw = x * welch_window(n)
+    r = np.array([np.dot(xw[:n - l], xw[l:]) for l in range(order + 1)])
+    if r[0] <= 0:
+        return np.zeros(0, dtype=np.int16), shift
+    a = np.zeros(order + 1)
+    err = r[0]
+    used = 0
+    for m in range(1, order + 1):
+        acc = r[m] - np.dot(a[1:m], r[m - 1:0:-1])
+        km = acc / err
+        new = a.copy()
+        new[m] = km
+        new[1:m] = a[1:m] - km * a[m - 1:0:-1]
+        nerr = err * (1.0 - km * km)
+        if not (nerr > 0) or not np.isfinite(km):
+            break
+        a = new
+        err = nerr
+        used = m
+    a = a[1:used + 1]
+    s = shift
+    while s > 0 and np.any(np.abs(np.floor(a * (1 << s) + 0.5)) > 32767):
+        s -= 1
+    return np.clip(np.floor(a * (1 << s) + 0.5), -32768, 32767).astype(np.int16), s
+
+
+def lpc_residual(x, coef, shift=LPC_SHIFT):
+    """e[i] = x[i] - ((sum_j coef[j-1] x[i-j]) >> shift), x[<0] = 0, int64."""
+    x = np.asarray(x, dtype=np.int64)
+    n = len(x)
+    acc = np.zeros(n, dtype=np.int64)
+    for j, cj in enumerate(np.asarray(coef, dtype=np.int64), start=1):
+        if j < n:
+            acc[j:] += cj * x[:n - j]
+    return x - (acc >> shift)
+
+
+def bitlen(v):
+    v = int(v)
+    return v.bit_length() if v > 0 else 0
+
+
+def zigzag(e):
+    e = np.asarray(e, dtype=np.int64)
+    return np.where(e >= 0, 2 * e, -2 * e - 1)
+
+
+K_OFFSET = 2  # docs/format.md: k = max(0, bitlen(floor(mean u)) - 2)
+
+
+def choose_k(u, offset=K_OFFSET):
+    """The encoder's choice of k (sent in the packet, so the decoder does not depend on
+    the rule; the model is trained with the rule the encoder uses)."""
+    n = len(u)
+    if n == 0:
+        return 0
+    return max(0, bitlen(int(u.sum()) // n) - offset)
+
+
+def audio_block_features(x, coefs=None, k_offset=K_OFFSET):
+    """x: int array [n, C] (one block of one packet). Returns dict:
+       feats int8 [C*n, 20] (channel-major), v uint8 [C*n], u int64 [C*n],
+       k list per channel, kk int [C*n] (k of each sample's channel),
+       coefs list per channel of (int16 coefficients, lpc_shift)."""
+    x = np.asarray(x, dtype=np.int64)
+    if x.ndim == 1:
+        x = x[:, None]
+    n, C = x.shape
+    feats = np.zeros((C, n, AUDIO_F), dtype=np.int8)
+    vs, us, ks, kks, cl = [], [], [], [], []
+    e0 = None
+    pos = 2 * np.minimum(np.arange(n), 32)
+    for c in range(C):
+        coef, sh = lpc_coefs(x[:, c]) if coefs is None else coefs[c]
+        e = lpc_residual(x[:, c], coef, sh)
+        u = zigzag(e)
+        k = choose_k(u, k_offset)
+        kf = max(k - 3, 0)
+        es = e >> kf
+        for j in range(1, 17):
+            col = np.zeros(n, dtype=np.int64)
+            if j < n:
+                col[j:] = es[:n - j]
+            feats[c, :, j - 1] = _c(col)
+        feats[c, :, 16] = 4 * k
+        if c > 0:
+            feats[c, :, 17] = _c(e0 >> kf)
+            feats[c, :, 18] = 64
+        feats[c, :, 19] = pos
+        if c == 0:
+            e0 = e
+        vs.append(np.minimum(u >> k, 63).astype(np.uint8))
+        us.append(u)
+        ks.append(k)
+        kks.append(np.full(n, k, dtype=np.int64))
+        cl.append((np.asarray(coef, dtype=np.int16), sh))
+    return {
+        "feats": feats.reshape(C * n, AUDIO_F),
+        "v": np.concatenate(vs),
+        "u": np.concatenate(us),
+        "k": ks,
+        "kk": np.concatenate(kks),
+        "coefs": cl,
+    }
+
+
+def audio_raw_bits(u, k):
+    """Bits spent outside the model per sample: the k low bits of u, and for v = 63 the
+    escape (bit length b of z = (u>>k)-63 uniform over 33 values, then b-1 raw bits)."""
+    u = np.asarray(u, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64)
+    q = u >> k
+    bits = k.astype(np.float64)
+    esc = q >= 63
+    if np.any(esc):
+        z = q[esc] - 63
+        b = np.zeros(len(z), dtype=np.int64)
+        zz = z.copy()
+        while np.any(zz > 0):
+            b += (zz > 0)
+            zz >>= 1
+        bits[esc] += np.log2(33.0) + np.maximum(b - 1, 0)
+    return bits
+
+
+def audio_side_bits(coefs_per_channel):
+    """Header bits of one packet's channel parameters: order, shift, coefs, k."""
+    return sum(8 + 8 + 16 * len(c) + 8 for c, _ in coefs_per_channel)
+
+
+PACKET_OVERHEAD_BITS = 8 * (4 + 1 + 4 + 5)  # crc32, flags, nb_samples, range coder flush
+
+
+def audio_blocks(x, block=AUDIO_BLOCK):
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    for s in range(0, len(x), block):
+        yield x[s:s + block]
+
+
+def audio_clip_features(x, block=AUDIO_BLOCK, k_offset=K_OFFSET):
+    """Features of a whole clip coded in packets of `block` samples."""
+    fs, vs, us, kks, side = [], [], [], [], 0
+    for b in audio_blocks(x, block):
+        d = audio_block_features(b, k_offset=k_offset)
+        fs.append(d["feats"]); vs.append(d["v"]); us.append(d["u"]); kks.append(d["kk"])
+        side += audio_side_bits(d["coefs"]) + PACKET_OVERHEAD_BITS
+    return {"feats": np.concatenate(fs), "v": np.concatenate(vs), "u": np.concatenate(us),
+            "kk": np.concatenate(kks), "side_bits": side}
+
+
+def rice_baseline_bits(x, block=AUDIO_BLOCK):
+    """Baseline: the same LPC residual coded with one Rice parameter per block and channel
+    (best of 0..30, FLAC-like without partitions), plus the same side info."""
+    total = 0
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    for b in audio_blocks(x, block):
+        total += PACKET_OVERHEAD_BITS
+        for c in range(b.shape[1]):
+            coef, sh = lpc_coefs(b[:, c])
+            u = zigzag(lpc_residual(b[:, c], coef, sh))
+            best = min(int(((u >> r).sum()) + len(u) * (r + 1)) for r in range(0, 31))
+            total += best + 8 + 8 + 16 * len(coef) + 8
+    return total

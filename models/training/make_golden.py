@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Golden vectors for the C++ model runner, from the shipped model files and the numpy
+integer reference (lmcm.py):
+
+    tests/data/golden_video_logits.txt   (models/video-s.lmcm, 16 vectors of 14 inputs)
+    tests/data/golden_audio_logits.txt   (models/audio-s.lmcm, 16 vectors of 20 inputs)
+
+One vector per line:
+    features: a b c ... | logits: l0 l1 ... | gsum: N | gsha: HEX
+gsum is the sum of the frequency table g (docs/format.md 2), gsha the SHA-256 of g as
+int32 little-endian. Lines starting with '#' are comments (the model and its hash).
+Vectors: all -127, all 127, all 0, alternating extremes, then real ones taken from
+samples/ (cube_gray.y4m, vtest_384x288.y4m, coffee.png as gbrp; speech_16k.wav,
+music_stereo.wav), then fixed-seed random ones.
+"""
+import os
+import sys
+import wave
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import lmc_features as lf  # noqa: E402
+import lmcm  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def read_y4m_first(path):
+    with open(path, "rb") as f:
+        hdr = f.readline().decode().split()
+        w = int([t for t in hdr if t[0] == "W"][0][1:])
+        h = int([t for t in hdr if t[0] == "H"][0][1:])
+        mono = "Cmono" in hdr
+        f.readline()
+        y = np.frombuffer(f.read(w * h), np.uint8).reshape(h, w)
+        if mono:
+            return [y], "gray"
+        u = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
+        v = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
+        return [y, u, v], "yuv420p"
+
+
+def read_wav(path):
+    with wave.open(path) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels()).astype(np.int64)
+
+
+def video_vectors(F):
+    vecs = [np.full(F, -127), np.full(F, 127), np.zeros(F, int),
+            np.array([127 if i % 2 else -127 for i in range(F)])]
+    planes, fmt = read_y4m_first(os.path.join(REPO, "samples", "cube_gray.y4m"))
+    f, _ = lf.video_plane_features(planes, fmt)[0]
+    w = planes[0].shape[1]
+    for (x, y) in ((1, 1), (5, 0), (0, 7), (200, 150), (383, 287)):
+        vecs.append(f[y * w + x])
+    planes, fmt = read_y4m_first(os.path.join(REPO, "samples", "vtest_384x288.y4m"))
+    feats = lf.video_plane_features(planes, fmt)
+    vecs.append(feats[0][0][100 * 384 + 120])
+    vecs.append(feats[2][0][70 * 192 + 60])  # V plane: f10 = 64, f12 = U residual
+    rgb = np.asarray(Image.open(os.path.join(REPO, "samples", "coffee.png")).convert("RGB"))
+    gbr = [rgb[..., 1], rgb[..., 2], rgb[..., 0]]
+    feats = lf.video_plane_features(gbr, "gbrp")
+    W = rgb.shape[1]
+    vecs.append(feats[2][0][130 * W + 200])  # R plane: f10 = -64, f11 and f12 set
+    rng = np.random.default_rng(2024)
+    while len(vecs) < 16:
+        vecs.append(rng.integers(-127, 128, F))
+    return vecs
+
+
+def audio_vectors(F):
+    vecs = [np.full(F, -127), np.full(F, 127), np.zeros(F, int),
+            np.array([127 if i % 2 else -127 for i in range(F)])]
+    sp = read_wav(os.path.join(REPO, "samples", "speech_16k.wav"))
+    d = lf.audio_block_features(sp[8192:8192 + 4096])
+    for i in (0, 5, 40, 2000, 4095):
+        vecs.append(d["feats"][i])
+    mu = read_wav(os.path.join(REPO, "samples", "music_stereo.wav"))
+    d = lf.audio_block_features(mu[20000:20000 + 4096])
+    for i in (100, 3000, 4096 + 1, 4096 + 2500):  # last two: channel 1 (f17, f18 set)
+        vecs.append(d["feats"][i])
+    rng = np.random.default_rng(2025)
+    while len(vecs) < 16:
+        vecs.append(rng.integers(-127, 128, F))
+    return vecs
+
+
+def write(model_path, out_path, vecs):
+    m = lmcm.read_lmcm(model_path)
+    X = np.stack(vecs).astype(np.int64)
+    assert X.shape == (16, m["num_inputs"])
+    logits = lmcm.int_forward(m, X, exact_int=True)
+    assert (logits == lmcm.int_forward(m, X)).all()
+    g = lmcm.freq_table(logits)
+    with open(out_path, "w") as f:
+        f.write("# model %s (%s), model sha256 %s\n" % (os.path.basename(model_path), m["name"], m["sha256"]))
+        f.write("# features: %d inputs | logits: %d outputs | gsum: sum of g | gsha: sha256 of g as int32 LE\n"
+                % (m["num_inputs"], m["num_outputs"]))
+        for x, l, gr in zip(X, logits, g):
+            f.write("features: %s | logits: %s | gsum: %d | gsha: %s\n" % (
+                " ".join(map(str, x)), " ".join(map(str, l)), int(gr.sum()), lmcm.g_sha256(gr)))
+    print("wrote %s (%d vectors)" % (out_path, len(X)))
+
+
+def main():
+    os.makedirs(os.path.join(REPO, "tests", "data"), exist_ok=True)
+    write(os.path.join(REPO, "models", "video-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_video_logits.txt"),
+          video_vectors(lf.VIDEO_F))
+    write(os.path.join(REPO, "models", "audio-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_audio_logits.txt"),
+          audio_vectors(lf.AUDIO_F))
+
+
+if __name__ == "__main__":
+    main()
