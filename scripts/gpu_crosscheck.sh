@@ -18,6 +18,7 @@ cmake -S . -B /tmp/lmc-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DLMC_BUILD_TE
 cmake --build /tmp/lmc-gpu -j "$(nproc)" >> "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 cmake --install /tmp/lmc-gpu >> "$out/build.log" 2>&1
 x=/tmp/lmc-gpu-install/bin/lmc-crosscheck
+export LD_LIBRARY_PATH="$prefix/../../lib:${LD_LIBRARY_PATH:-}"
 export LMC_MODEL_DIR="$root/models"
 clip=samples/vtest_384x288.y4m
 {
