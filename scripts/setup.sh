@@ -9,7 +9,7 @@ cd "$root"
 
 packages=(build-essential cmake pkg-config nasm patch xz-utils ca-certificates
   libtorch-dev libopenblas0-pthread libgtest-dev
-  libx264-dev libx265-dev libsdl2-dev python3 python3-numpy)
+  libx264-dev libx265-dev libsdl2-dev zlib1g-dev dpkg-dev python3 python3-numpy)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,7 +12,7 @@ set -euo pipefail
 
 # edit OP FILE ARGS...: byte-level edits (see the python code).
 edit() {
-    python3 - "$@" <<'EOF'
+    /usr/bin/python3 - "$@" <<'EOF'
 import sys, zlib
 op, path = sys.argv[1], sys.argv[2]
 data = bytearray(open(path, "rb").read())

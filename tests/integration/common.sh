@@ -39,7 +39,7 @@ else
     trap _lmc_cleanup EXIT
 fi
 
-command -v python3 >/dev/null || fail "python3 is needed by the tests"
+command -v /usr/bin/python3 >/dev/null || fail "python3 is needed by the tests"
 for _b in "$FFMPEG" "$FFPROBE"; do
     [ -x "$_b" ] || fail "$_b not found (build with scripts/build_ffmpeg.sh or set LMC_INSTALL)"
 done
@@ -71,7 +71,7 @@ ff() {
 # process, not by the number.
 ff_rc() {
     local logf=$1; shift
-    python3 -c '
+    /usr/bin/python3 -c '
 import subprocess, sys
 logf, limit, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 with open(logf, "wb") as err, open(logf + ".out", "wb") as out:

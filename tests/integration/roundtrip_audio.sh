@@ -9,7 +9,7 @@ set -euo pipefail
 # make_wav OUT RATE CHANNELS SAMPLES KIND: deterministic s16 WAV.
 #   KIND: tone (sine + noise), silence, extremes (full-scale square + min/max)
 make_wav() {
-    python3 - "$@" <<'EOF'
+    /usr/bin/python3 - "$@" <<'EOF'
 import math, random, struct, sys, wave
 out, rate, ch, n, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 rnd = random.Random(1234)

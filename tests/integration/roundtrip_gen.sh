@@ -6,7 +6,7 @@ set -euo pipefail
 
 # maxdiff A B: largest |a - b| over two raw 8-bit files of equal size.
 maxdiff() {
-    python3 - "$1" "$2" <<'EOF'
+    /usr/bin/python3 - "$1" "$2" <<'EOF'
 import sys
 a = open(sys.argv[1], "rb").read()
 b = open(sys.argv[2], "rb").read()
