@@ -24,6 +24,8 @@
 
 #include "config_components.h"
 
+#include "liblmc_common.h"
+
 #include "libavutil/channel_layout.h"
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
@@ -46,40 +48,6 @@ typedef struct LMCAudioContext {
     char *model_dir;
     char *device;
 } LMCAudioContext;
-
-/* Maps an lmc_status to an AVERROR code and logs the library's message. */
-static int lmc_audio_error(AVCodecContext *avctx, int status, const char *what,
-                           const char *msg)
-{
-    int ret;
-
-    switch (status) {
-    case LMC_ERR_INVALID_ARG:     ret = AVERROR(EINVAL);       break;
-    case LMC_ERR_INVALID_DATA:    ret = AVERROR_INVALIDDATA;   break;
-    case LMC_ERR_MODEL_NOT_FOUND:
-    case LMC_ERR_MODEL_INVALID:   ret = AVERROR_EXTERNAL;      break;
-    case LMC_ERR_UNSUPPORTED:
-        /* An encoder was asked for something liblmc does not code (a bad
-         * parameter); a decoder met a stream feature it lacks. */
-        ret = av_codec_is_encoder(avctx->codec) ? AVERROR(EINVAL)
-                                                : AVERROR_PATCHWELCOME;
-        break;
-    case LMC_ERR_NOMEM:           ret = AVERROR(ENOMEM);       break;
-    case LMC_ERR_INTERNAL:        ret = AVERROR_EXTERNAL;      break;
-    default:                      ret = AVERROR_UNKNOWN;       break;
-    }
-    av_log(avctx, AV_LOG_ERROR, "%s failed: %s: %s\n", what,
-           lmc_status_string(status), msg && *msg ? msg : "(no details)");
-    return ret;
-}
-
-static int lmc_threads(const AVCodecContext *avctx)
-{
-    /* FF_CODEC_CAP_AUTO_THREADS: thread_count 0 means "auto" and is ours. */
-    if (avctx->thread_count > 0)
-        return avctx->thread_count;
-    return FFMIN(av_cpu_count(), 16);
-}
 
 static av_cold int lmc_audio_close(AVCodecContext *avctx)
 {
@@ -122,18 +90,18 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     cfg.channels    = channels;
     cfg.sample_fmt  = LMC_SAMPLE_S16;
     cfg.block_size  = LMC_AUDIO_BLOCK;
-    cfg.threads     = lmc_threads(avctx);
+    cfg.threads     = ff_lmc_threads(avctx);
     cfg.model       = s->model;
     cfg.model_dir   = s->model_dir;
     cfg.device      = s->device;
 
     ret = lmc_encoder_open(&s->codec, &cfg, err, sizeof(err));
     if (ret < 0)
-        return lmc_audio_error(avctx, ret, "Opening the liblmc encoder", err);
+        return ff_lmc_error(avctx, ret, "Opening the liblmc encoder", err);
 
     ret = lmc_encoder_header(s->codec, &header, &header_size);
     if (ret < 0)
-        return lmc_audio_error(avctx, ret, "Getting the stream header",
+        return ff_lmc_error(avctx, ret, "Getting the stream header",
                                lmc_codec_error(s->codec));
     if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
         return AVERROR_BUG;
@@ -164,7 +132,7 @@ static int lmc_audio_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     ret = lmc_encode_audio(s->codec, frame->data[0], frame->nb_samples,
                            &data, &size);
     if (ret < 0)
-        return lmc_audio_error(avctx, ret, "Encoding a block",
+        return ff_lmc_error(avctx, ret, "Encoding a block",
                                lmc_codec_error(s->codec));
     if (!size || size > INT_MAX)
         return AVERROR_BUG;
@@ -198,7 +166,7 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
     }
 
     lmc_config_init(&opts);
-    opts.threads   = lmc_threads(avctx);
+    opts.threads   = ff_lmc_threads(avctx);
     opts.model_dir = s->model_dir;
     opts.device    = s->device;
 
@@ -206,7 +174,7 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
     ret = lmc_decoder_open(&s->codec, avctx->extradata, avctx->extradata_size,
                            &opts, &info, err, sizeof(err));
     if (ret < 0)
-        return lmc_audio_error(avctx, ret, "Opening the liblmc decoder", err);
+        return ff_lmc_error(avctx, ret, "Opening the liblmc decoder", err);
 
     if (info.kind != LMC_KIND_AUDIO || info.sample_fmt != LMC_SAMPLE_S16 ||
         info.channels < 1 || info.channels > LMC_MAX_CHANNELS ||
@@ -235,7 +203,7 @@ static int lmc_audio_decode_frame(AVCodecContext *avctx, AVFrame *frame,
 
     nb_samples = lmc_audio_packet_samples(s->codec, pkt->data, pkt->size);
     if (nb_samples < 0)
-        return lmc_audio_error(avctx, nb_samples, "Reading a packet",
+        return ff_lmc_error(avctx, nb_samples, "Reading a packet",
                                lmc_codec_error(s->codec));
     if (!nb_samples || nb_samples > LMC_AUDIO_MAX_BLOCK) {
         av_log(avctx, AV_LOG_ERROR, "Packet holds %d samples\n", nb_samples);
@@ -250,7 +218,7 @@ static int lmc_audio_decode_frame(AVCodecContext *avctx, AVFrame *frame,
     ret = lmc_decode_audio(s->codec, pkt->data, pkt->size, frame->data[0],
                            nb_samples);
     if (ret < 0)
-        return lmc_audio_error(avctx, ret, "Decoding a packet",
+        return ff_lmc_error(avctx, ret, "Decoding a packet",
                                lmc_codec_error(s->codec));
     /* Returns LMC_OK (0) or, equivalently, the sample count. */
     if (ret > 0 && ret != nb_samples) {

@@ -25,6 +25,8 @@
 
 #include "config_components.h"
 
+#include "liblmc_common.h"
+
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
 #include "libavutil/imgutils.h"
@@ -61,40 +63,6 @@ static av_unused const enum AVPixelFormat lmc_pix_fmts[] = {
     AV_PIX_FMT_GRAY8, AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P,
     AV_PIX_FMT_YUV444P, AV_PIX_FMT_GBRP, AV_PIX_FMT_NONE
 };
-
-/* Maps an lmc_status to an AVERROR code and logs the library's message. */
-static int lmc_video_error(AVCodecContext *avctx, int status, const char *what,
-                           const char *msg)
-{
-    int ret;
-
-    switch (status) {
-    case LMC_ERR_INVALID_ARG:     ret = AVERROR(EINVAL);       break;
-    case LMC_ERR_INVALID_DATA:    ret = AVERROR_INVALIDDATA;   break;
-    case LMC_ERR_MODEL_NOT_FOUND:
-    case LMC_ERR_MODEL_INVALID:   ret = AVERROR_EXTERNAL;      break;
-    case LMC_ERR_UNSUPPORTED:
-        /* An encoder was asked for something liblmc does not code (a bad
-         * parameter); a decoder met a stream feature it lacks. */
-        ret = av_codec_is_encoder(avctx->codec) ? AVERROR(EINVAL)
-                                                : AVERROR_PATCHWELCOME;
-        break;
-    case LMC_ERR_NOMEM:           ret = AVERROR(ENOMEM);       break;
-    case LMC_ERR_INTERNAL:        ret = AVERROR_EXTERNAL;      break;
-    default:                      ret = AVERROR_UNKNOWN;       break;
-    }
-    av_log(avctx, AV_LOG_ERROR, "%s failed: %s: %s\n", what,
-           lmc_status_string(status), msg && *msg ? msg : "(no details)");
-    return ret;
-}
-
-static int lmc_threads(const AVCodecContext *avctx)
-{
-    /* FF_CODEC_CAP_AUTO_THREADS: thread_count 0 means "auto" and is ours. */
-    if (avctx->thread_count > 0)
-        return avctx->thread_count;
-    return FFMIN(av_cpu_count(), 16);
-}
 
 static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt)
 {
@@ -153,7 +121,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.height    = avctx->height;
     cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt);
     cfg.max_error = gen ? s->max_error : 0;
-    cfg.threads   = lmc_threads(avctx);
+    cfg.threads   = ff_lmc_threads(avctx);
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
     cfg.device    = s->device;
@@ -165,11 +133,11 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
 
     ret = lmc_encoder_open(&s->codec, &cfg, err, sizeof(err));
     if (ret < 0)
-        return lmc_video_error(avctx, ret, "Opening the liblmc encoder", err);
+        return ff_lmc_error(avctx, ret, "Opening the liblmc encoder", err);
 
     ret = lmc_encoder_header(s->codec, &header, &header_size);
     if (ret < 0)
-        return lmc_video_error(avctx, ret, "Getting the stream header",
+        return ff_lmc_error(avctx, ret, "Getting the stream header",
                                lmc_codec_error(s->codec));
     if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
         return AVERROR_BUG;
@@ -198,7 +166,7 @@ static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     ret = lmc_encode_video(s->codec, (const uint8_t *const *)frame->data,
                            frame->linesize, &data, &size);
     if (ret < 0)
-        return lmc_video_error(avctx, ret, "Encoding a frame",
+        return ff_lmc_error(avctx, ret, "Encoding a frame",
                                lmc_codec_error(s->codec));
     if (!size || size > INT_MAX)
         return AVERROR_BUG;
@@ -234,7 +202,7 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
     }
 
     lmc_config_init(&opts);
-    opts.threads   = lmc_threads(avctx);
+    opts.threads   = ff_lmc_threads(avctx);
     opts.model_dir = s->model_dir;
     opts.device    = s->device;
 
@@ -242,7 +210,7 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
     ret = lmc_decoder_open(&s->codec, avctx->extradata, avctx->extradata_size,
                            &opts, &info, err, sizeof(err));
     if (ret < 0)
-        return lmc_video_error(avctx, ret, "Opening the liblmc decoder", err);
+        return ff_lmc_error(avctx, ret, "Opening the liblmc decoder", err);
 
     if (info.kind != kind) {
         av_log(avctx, AV_LOG_ERROR, "Stream header is of kind %d, not %s\n",
@@ -277,7 +245,7 @@ static int lmc_video_decode_frame(AVCodecContext *avctx, AVFrame *frame,
     ret = lmc_decode_video(s->codec, pkt->data, pkt->size, frame->data,
                            frame->linesize);
     if (ret < 0)
-        return lmc_video_error(avctx, ret, "Decoding a frame",
+        return ff_lmc_error(avctx, ret, "Decoding a frame",
                                lmc_codec_error(s->codec));
 
     /* lmc_decode_video() succeeded, so the packet has its flags byte. */

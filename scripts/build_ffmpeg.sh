@@ -7,7 +7,7 @@
 # nothing changed rebuilds nothing):
 #   1. get the pristine orig tarball from Debian's source package (trixie)
 #   2. extract it to build/ffmpeg-src and apply patches/*.patch
-#   3. copy ffmpeg_plugin/*.c into libavcodec/ (only files whose content differs)
+#   3. copy ffmpeg_plugin/*.[ch] into libavcodec/ (only files whose content differs)
 #   4. configure (only when the configure line, the patches or liblmc's
 #      pkg-config flags changed), make, make install
 #
@@ -112,7 +112,7 @@ orig_sha=$(sha256sum "$ORIG" | cut -d' ' -f1)
 # ------------------------------------------------------ 2. extract + patch
 shopt -s nullglob
 PATCHES=("$ROOT"/patches/*.patch)
-PLUGINS=("$ROOT"/ffmpeg_plugin/*.c)
+PLUGINS=("$ROOT"/ffmpeg_plugin/*.c "$ROOT"/ffmpeg_plugin/*.h)
 shopt -u nullglob
 
 patch_hash=$( { echo "$orig_sha"
@@ -166,9 +166,9 @@ CONFIGURE_ARGS=(
     --enable-ffprobe
     --enable-encoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,png,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,libx264,libx265
     --enable-decoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,png,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,h264,hevc
-    --enable-muxer=matroska,nut,yuv4mpegpipe,wav,image2,rawvideo,framemd5,md5,null,framecrc
-    --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,image2,rawvideo
-    --enable-parser=h264,hevc,png,flac
+    --enable-muxer=matroska,matroska_audio,nut,pcm_s16le,yuv4mpegpipe,wav,image2,rawvideo,framemd5,md5,null,framecrc
+    --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,image2,rawvideo,flac,mov,pcm_s16le
+    --enable-parser=h264,hevc,png,flac,aac
     --enable-protocol=file,pipe
     --enable-indev=lavfi
     --enable-filter=scale,format,null,anull,aformat,aresample,copy,trim,atrim,setpts,testsrc2,sine,color

@@ -14,6 +14,7 @@ namespace lmc {
 
 constexpr int kEscape = kAudioSymbols - 1;
 constexpr int kMaxK = 24;
+constexpr int kStereoIndependent = 0, kStereoLeftSide = 1;
 
 static inline uint64_t zigzag(int64_t e) { return e >= 0 ? (uint64_t)e * 2 : (uint64_t)(-e) * 2 - 1; }
 static inline int64_t unzigzag(uint64_t u) { return (u & 1) ? -(int64_t)((u + 1) / 2) : (int64_t)(u / 2); }
@@ -69,54 +70,85 @@ AudioCodec::AudioCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not an audio model of feature set 2");
 }
 
+// Prediction parameters and residual of one channel of a block.
+struct AudioCodec::Channel {
+    std::vector<int16_t> coef;
+    int shift = kLpcShift, k = 0;
+    std::vector<int32_t> e;
+    uint64_t cost = 0; // sum of zigzagged residuals: picks the stereo mode
+};
+
+void AudioCodec::analyse(const int32_t *x, int n, Channel &ch)
+{
+    ch.shift = kLpcShift;
+    ch.coef = lpc_coefficients(x, n, kLpcOrder, &ch.shift);
+    ch.e.resize(n);
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        int64_t e = x[i] - lpc_predict(x, i, ch.coef.data(), (int)ch.coef.size(), ch.shift);
+        ok = e > -(1 << 30) && e < (1 << 30);
+        ch.e[i] = (int32_t)e;
+    }
+    if (!ok) { // unstable predictor: fall back to no prediction
+        ch.coef.clear();
+        ch.e.assign(x, x + n);
+    }
+    ch.cost = 0;
+    for (int i = 0; i < n; i++)
+        ch.cost += zigzag(ch.e[i]);
+    ch.k = audio_rice_k(ch.e.data(), n);
+}
+
 void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &packet)
 {
     if (n < 1 || n > header_.block_size)
         fail(LMC_ERR_INVALID_ARG, "audio frame of " + std::to_string(n) + " samples (block size " +
                                       std::to_string(header_.block_size) + ")");
     const int nch = header_.channels;
+    Channel ch[2];
+    std::vector<int32_t> x(n);
+    for (int c = 0; c < nch; c++) {
+        for (int i = 0; i < n; i++)
+            x[i] = samples[(size_t)i * nch + c];
+        analyse(x.data(), n, ch[c]);
+    }
+    // Stereo: code the right channel as side = R - L when that is cheaper
+    // (FLAC's left/side); real stereo is mostly correlated.
+    int stereo_mode = kStereoIndependent;
+    if (nch == 2) {
+        Channel side;
+        for (int i = 0; i < n; i++)
+            x[i] = samples[2 * i + 1] - samples[2 * i];
+        analyse(x.data(), n, side);
+        if (side.cost < ch[1].cost) {
+            ch[1] = std::move(side);
+            stereo_mode = kStereoLeftSide;
+        }
+    }
     begin_packet(packet, kPacketKeyframe);
     ByteWriter w(packet);
     w.u32((uint32_t)n);
-    std::vector<int> ks(nch);
-    x_.resize(n);
+    w.u8((uint32_t)stereo_mode);
     for (int c = 0; c < nch; c++) {
-        for (int i = 0; i < n; i++)
-            x_[i] = samples[(size_t)i * nch + c];
-        int shift = kLpcShift;
-        std::vector<int16_t> coef = lpc_coefficients(x_.data(), n, kLpcOrder, &shift);
-        e_[c].resize(n);
-        bool ok = true;
-        for (int i = 0; i < n && ok; i++) {
-            int64_t e = x_[i] - lpc_predict(x_.data(), i, coef.data(), (int)coef.size(), shift);
-            ok = e > -(1 << 30) && e < (1 << 30);
-            e_[c][i] = (int32_t)e;
-        }
-        if (!ok) { // unstable predictor: fall back to no prediction
-            coef.clear();
-            for (int i = 0; i < n; i++)
-                e_[c][i] = x_[i];
-        }
-        ks[c] = audio_rice_k(e_[c].data(), n);
-        w.u8((uint32_t)coef.size());
-        w.u8((uint32_t)shift);
-        for (int16_t v : coef)
+        w.u8((uint32_t)ch[c].coef.size());
+        w.u8((uint32_t)ch[c].shift);
+        for (int16_t v : ch[c].coef)
             w.u16((uint16_t)v);
-        w.u8((uint32_t)ks[c]);
+        w.u8((uint32_t)ch[c].k);
     }
     RangeEncoder enc(packet);
     inputs_.resize((size_t)n * kAudioInputs);
     logits_.resize((size_t)n * kAudioSymbols);
     uint32_t g[kAudioSymbols];
     for (int c = 0; c < nch; c++) {
-        const int k = ks[c];
-        const int32_t *e0 = c > 0 ? e_[0].data() : nullptr;
+        const int k = ch[c].k;
+        const int32_t *e = ch[c].e.data(), *e0 = c > 0 ? ch[0].e.data() : nullptr;
         for (int i = 0; i < n; i++)
-            audio_context(e_[c].data(), e0, i, k, &inputs_[(size_t)i * kAudioInputs]);
+            audio_context(e, e0, i, k, &inputs_[(size_t)i * kAudioInputs]);
         runner_->run(inputs_.data(), n, logits_.data()); // the whole block at once
         for (int i = 0; i < n; i++) {
             uint32_t total = logits_to_freqs(&logits_[(size_t)i * kAudioSymbols], kAudioSymbols, g);
-            uint64_t u = zigzag(e_[c][i]), hi = u >> k;
+            uint64_t u = zigzag(e[i]), hi = u >> k;
             int v = (int)std::min<uint64_t>(hi, kEscape);
             uint32_t cum = 0;
             for (int s = 0; s < v; s++)
@@ -159,6 +191,9 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
     if (n > max_samples)
         fail(LMC_ERR_INVALID_ARG, "output buffer too small for the packet");
     const int nch = header_.channels;
+    const int stereo_mode = (int)r.u8();
+    require_data(stereo_mode == kStereoIndependent || (nch == 2 && stereo_mode == kStereoLeftSide),
+                 "bad stereo mode");
     std::vector<int16_t> coef[2];
     int shift[2], ks[2];
     for (int c = 0; c < nch; c++) {
@@ -201,9 +236,11 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
             require_data(e > -(1ll << 31) && e < (1ll << 31), "corrupt audio residual");
             e_[c][i] = (int32_t)e;
             int64_t x = lpc_predict(x_.data(), i, coef[c].data(), (int)coef[c].size(), shift[c]) + e;
-            require_data(x >= -32768 && x <= 32767, "decoded sample out of range (corrupt data)");
+            // The side channel (R - L) spans 17 bits; R itself must fit s16.
+            int64_t out = c == 1 && stereo_mode == kStereoLeftSide ? x + samples[2 * i] : x;
+            require_data(out >= -32768 && out <= 32767, "decoded sample out of range (corrupt data)");
             x_[i] = (int32_t)x;
-            samples[(size_t)i * nch + c] = (int16_t)x;
+            samples[(size_t)i * nch + c] = (int16_t)out;
         }
     }
     require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");

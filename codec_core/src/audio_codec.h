@@ -28,9 +28,12 @@ public:
     void decode(const uint8_t *data, size_t size, int16_t *samples, int max_samples);
 
 private:
+    struct Channel;
+    static void analyse(const int32_t *x, int n, Channel &ch);
+
     StreamHeader header_;
     std::shared_ptr<ModelRunner> runner_;
-    std::vector<int32_t> x_, e_[2];
+    std::vector<int32_t> x_, e_[2]; // decoder state
     std::vector<float> inputs_;
     std::vector<int32_t> logits_;
 };

@@ -1,0 +1,56 @@
+/*
+ * Shared by the LMC wrappers (liblmc_video.c, liblmc_audio.c): liblmc
+ * status -> AVERROR mapping and the thread count handed to liblmc.
+ *
+ * This file is part of FFmpeg.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef AVCODEC_LIBLMC_COMMON_H
+#define AVCODEC_LIBLMC_COMMON_H
+
+#include <lmc/lmc.h>
+
+#include "libavutil/cpu.h"
+#include "libavutil/error.h"
+#include "libavutil/log.h"
+#include "libavutil/macros.h"
+
+#include "avcodec.h"
+
+/* Maps an lmc_status to an AVERROR code and logs the library's message. */
+static inline int ff_lmc_error(AVCodecContext *avctx, int status, const char *what,
+                           const char *msg)
+{
+    int ret;
+
+    switch (status) {
+    case LMC_ERR_INVALID_ARG:     ret = AVERROR(EINVAL);       break;
+    case LMC_ERR_INVALID_DATA:    ret = AVERROR_INVALIDDATA;   break;
+    case LMC_ERR_MODEL_NOT_FOUND:
+    case LMC_ERR_MODEL_INVALID:   ret = AVERROR_EXTERNAL;      break;
+    case LMC_ERR_UNSUPPORTED:
+        /* An encoder was asked for something liblmc does not code (a bad
+         * parameter); a decoder met a stream feature it lacks. */
+        ret = av_codec_is_encoder(avctx->codec) ? AVERROR(EINVAL)
+                                                : AVERROR_PATCHWELCOME;
+        break;
+    case LMC_ERR_NOMEM:           ret = AVERROR(ENOMEM);       break;
+    case LMC_ERR_INTERNAL:        ret = AVERROR_EXTERNAL;      break;
+    default:                      ret = AVERROR_UNKNOWN;       break;
+    }
+    av_log(avctx, AV_LOG_ERROR, "%s failed: %s: %s\n", what,
+           lmc_status_string(status), msg && *msg ? msg : "(no details)");
+    return ret;
+}
+
+static inline int ff_lmc_threads(const AVCodecContext *avctx)
+{
+    /* FF_CODEC_CAP_AUTO_THREADS: thread_count 0 means "auto" and is ours. */
+    if (avctx->thread_count > 0)
+        return avctx->thread_count;
+    return FFMIN(av_cpu_count(), 16);
+}
+
+#endif /* AVCODEC_LIBLMC_COMMON_H */
