@@ -12,12 +12,15 @@
 
 #include <lmc/lmc.h>
 
+#include <string.h>
+
 #include "libavutil/cpu.h"
 #include "libavutil/error.h"
 #include "libavutil/log.h"
 #include "libavutil/macros.h"
 
 #include "avcodec.h"
+#include "encode.h"
 
 /* Maps an lmc_status to an AVERROR code and logs the library's message. */
 static inline int ff_lmc_error(AVCodecContext *avctx, int status, const char *what,
@@ -51,6 +54,24 @@ static inline int ff_lmc_threads(const AVCodecContext *avctx)
     if (avctx->thread_count > 0)
         return avctx->thread_count;
     return FFMIN(av_cpu_count(), 16);
+}
+
+/* Copies a liblmc packet (valid until the next liblmc call) into pkt. */
+static inline int ff_lmc_output_packet(AVCodecContext *avctx, AVPacket *pkt,
+                                       const uint8_t *data, size_t size)
+{
+    int ret;
+
+    if (!size || size > INT_MAX)
+        return AVERROR_BUG;
+    ret = ff_get_encode_buffer(avctx, pkt, size, 0);
+    if (ret < 0)
+        return ret;
+    memcpy(pkt->data, data, size);
+    /* Packet layout: u32 crc32, u8 flags (bit 0: keyframe), payload. */
+    if (size > 4 && (data[4] & 1))
+        pkt->flags |= AV_PKT_FLAG_KEY;
+    return 0;
 }
 
 #endif /* AVCODEC_LIBLMC_COMMON_H */

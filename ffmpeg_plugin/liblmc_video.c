@@ -168,16 +168,9 @@ static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Encoding a frame",
                                lmc_codec_error(s->codec));
-    if (!size || size > INT_MAX)
-        return AVERROR_BUG;
-
-    ret = ff_get_encode_buffer(avctx, pkt, size, 0);
+    ret = ff_lmc_output_packet(avctx, pkt, data, size);
     if (ret < 0)
         return ret;
-    memcpy(pkt->data, data, size);
-    /* Packet layout: u32 crc32, u8 flags (bit 0: keyframe), payload. */
-    if (size > 4 && (data[4] & 1))
-        pkt->flags |= AV_PKT_FLAG_KEY;
 
     *got_packet = 1;
     return 0;
