@@ -62,9 +62,6 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
 {
     LMCAudioContext *s = avctx->priv_data;
     const int channels = avctx->ch_layout.nb_channels;
-    const uint8_t *header;
-    size_t header_size;
-    char err[1024] = "";
     lmc_config cfg;
     int ret;
 
@@ -95,23 +92,9 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     cfg.model_dir   = s->model_dir;
     cfg.device      = s->device;
 
-    ret = lmc_encoder_open(&s->codec, &cfg, err, sizeof(err));
+    ret = ff_lmc_open_encoder(avctx, &s->codec, &cfg);
     if (ret < 0)
-        return ff_lmc_error(avctx, ret, "Opening the liblmc encoder", err);
-
-    ret = lmc_encoder_header(s->codec, &header, &header_size);
-    if (ret < 0)
-        return ff_lmc_error(avctx, ret, "Getting the stream header",
-                               lmc_codec_error(s->codec));
-    if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
-        return AVERROR_BUG;
-
-    /* The stream header is final here: containers store it once. */
-    avctx->extradata = av_mallocz(header_size + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (!avctx->extradata)
-        return AVERROR(ENOMEM);
-    memcpy(avctx->extradata, header, header_size);
-    avctx->extradata_size = header_size;
+        return ret;
 
     avctx->frame_size          = LMC_AUDIO_BLOCK;
     avctx->initial_padding     = 0;

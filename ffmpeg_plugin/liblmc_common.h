@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "libavutil/cpu.h"
+#include "libavutil/mem.h"
 #include "libavutil/error.h"
 #include "libavutil/log.h"
 #include "libavutil/macros.h"
@@ -71,6 +72,33 @@ static inline int ff_lmc_output_packet(AVCodecContext *avctx, AVPacket *pkt,
     /* Packet layout: u32 crc32, u8 flags (bit 0: keyframe), payload. */
     if (size > 4 && (data[4] & 1))
         pkt->flags |= AV_PKT_FLAG_KEY;
+    return 0;
+}
+
+/* Opens the liblmc encoder and stores its stream header as extradata, which
+ * must be final at init: containers write it once. */
+static inline int ff_lmc_open_encoder(AVCodecContext *avctx, lmc_codec **codec,
+                                      const lmc_config *cfg)
+{
+    char err[1024] = "";
+    const uint8_t *header;
+    size_t header_size;
+    int ret;
+
+    ret = lmc_encoder_open(codec, cfg, err, sizeof(err));
+    if (ret < 0)
+        return ff_lmc_error(avctx, ret, "Opening the liblmc encoder", err);
+    ret = lmc_encoder_header(*codec, &header, &header_size);
+    if (ret < 0)
+        return ff_lmc_error(avctx, ret, "Getting the stream header",
+                            lmc_codec_error(*codec));
+    if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
+        return AVERROR_BUG;
+    avctx->extradata = av_mallocz(header_size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!avctx->extradata)
+        return AVERROR(ENOMEM);
+    memcpy(avctx->extradata, header, header_size);
+    avctx->extradata_size = header_size;
     return 0;
 }
 

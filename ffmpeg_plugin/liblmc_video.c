@@ -105,9 +105,6 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
 {
     LMCVideoContext *s = avctx->priv_data;
     const int gen = avctx->codec_id == AV_CODEC_ID_LMC_GEN;
-    const uint8_t *header;
-    size_t header_size;
-    char err[1024] = "";
     lmc_config cfg;
     int ret;
 
@@ -131,23 +128,9 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
         return AVERROR(EINVAL);
     }
 
-    ret = lmc_encoder_open(&s->codec, &cfg, err, sizeof(err));
+    ret = ff_lmc_open_encoder(avctx, &s->codec, &cfg);
     if (ret < 0)
-        return ff_lmc_error(avctx, ret, "Opening the liblmc encoder", err);
-
-    ret = lmc_encoder_header(s->codec, &header, &header_size);
-    if (ret < 0)
-        return ff_lmc_error(avctx, ret, "Getting the stream header",
-                               lmc_codec_error(s->codec));
-    if (!header_size || header_size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
-        return AVERROR_BUG;
-
-    /* The stream header is final here: containers store it once. */
-    avctx->extradata = av_mallocz(header_size + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (!avctx->extradata)
-        return AVERROR(ENOMEM);
-    memcpy(avctx->extradata, header, header_size);
-    avctx->extradata_size = header_size;
+        return ret;
 
     avctx->bits_per_raw_sample = 8;
     av_log(avctx, AV_LOG_VERBOSE, "liblmc %s, %d thread(s)\n",
