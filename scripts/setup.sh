@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+mkdir -p build
 
 packages=(build-essential cmake pkg-config nasm patch xz-utils ca-certificates
   libtorch-dev libopenblas0-pthread libgtest-dev
