@@ -118,6 +118,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.height    = avctx->height;
     cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt);
     cfg.max_error = gen ? s->max_error : 0;
+    cfg.keyint    = avctx->gop_size;
     cfg.threads   = ff_lmc_threads(avctx);
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
@@ -147,7 +148,7 @@ static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     int ret;
 
     ret = lmc_encode_video(s->codec, (const uint8_t *const *)frame->data,
-                           frame->linesize, &data, &size);
+                           frame->linesize, &data, &size, NULL);
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Encoding a frame",
                                lmc_codec_error(s->codec));
@@ -236,6 +237,15 @@ static int lmc_video_decode_frame(AVCodecContext *avctx, AVFrame *frame,
     *got_frame = 1;
     return pkt->size;
 }
+
+static av_cold void lmc_video_flush(AVCodecContext *avctx)
+{
+    LMCVideoContext *s = avctx->priv_data;
+
+    /* After a seek the next frame is a keyframe; until then inter frames
+     * must not use a frame from before the seek. */
+    lmc_decoder_reset(s->codec);
+}
 #endif
 
 #define OFFSET(x) offsetof(LMCVideoContext, x)
@@ -261,6 +271,12 @@ static const AVClass cname ## _class = {                                        
     .version    = LIBAVUTIL_VERSION_INT,                                              \
 };
 
+/* Inter frames use the previous frame; -g sets the keyframe interval. */
+static const FFCodecDefault lmc_video_encoder_defaults[] = {
+    { "g", "30" },
+    { NULL },
+};
+
 #define LMC_ENCODER(cname, codec_id, long_name)                                        \
 const FFCodec ff_ ## cname ## _encoder = {                                            \
     .p.name           = #cname,                                                       \
@@ -274,6 +290,7 @@ const FFCodec ff_ ## cname ## _encoder = {                                      
     .color_ranges     = AVCOL_RANGE_MPEG | AVCOL_RANGE_JPEG,                          \
     .priv_data_size   = sizeof(LMCVideoContext),                                      \
     .init             = lmc_video_encode_init,                                        \
+    .defaults         = lmc_video_encoder_defaults,                                   \
     FF_CODEC_ENCODE_CB(lmc_video_encode_frame),                                       \
     .close            = lmc_video_close,                                              \
     .caps_internal    = FF_CODEC_CAP_INIT_CLEANUP | FF_CODEC_CAP_AUTO_THREADS,        \
@@ -291,6 +308,7 @@ const FFCodec ff_ ## cname ## _decoder = {                                      
     .priv_data_size   = sizeof(LMCVideoContext),                                      \
     .init             = lmc_video_decode_init,                                        \
     FF_CODEC_DECODE_CB(lmc_video_decode_frame),                                       \
+    .flush            = lmc_video_flush,                                              \
     .close            = lmc_video_close,                                              \
     .caps_internal    = FF_CODEC_CAP_INIT_CLEANUP | FF_CODEC_CAP_AUTO_THREADS,        \
 };

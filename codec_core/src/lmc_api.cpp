@@ -23,6 +23,8 @@ struct lmc_codec {
     std::vector<uint8_t> header_bytes;
     std::string model_dir, device;
     int threads = 1;
+    int keyint = 1;      // encoder: frames per keyframe interval
+    int64_t frames = 0;  // encoder: frames coded so far
     std::shared_ptr<ModelRunner> runner; // loaded lazily by decoders
     std::unique_ptr<VideoCodec> video;
     std::unique_ptr<AudioCodec> audio;
@@ -130,6 +132,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         apply_runtime(c.get(), cfg);
         StreamHeader &h = c->header;
         h.kind = cfg->kind;
+        c->keyint = cfg->keyint;
         if (h.kind == LMC_KIND_AUDIO) {
             h.sample_rate = cfg->sample_rate;
             h.channels = cfg->channels;
@@ -203,12 +206,15 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size, const 
 }
 
 int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int strides[],
-                     const uint8_t **pkt, size_t *pkt_size)
+                     const uint8_t **pkt, size_t *pkt_size, int *keyframe)
 {
     if (!c || !c->encoder || !c->video || !planes || !strides || !pkt || !pkt_size)
         return bad_args(c, "lmc_encode_video");
     return guarded(c, [&] {
-        c->video->encode(planes, strides, c->packet);
+        bool key = c->video->encode(planes, strides, c->keyint <= 1 || c->frames % c->keyint == 0, c->packet);
+        c->frames++;
+        if (keyframe)
+            *keyframe = key;
         *pkt = c->packet.data();
         *pkt_size = c->packet.size();
     });
@@ -223,6 +229,12 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
         ensure_model(c);
         c->video->decode(pkt, pkt_size, planes, strides);
     });
+}
+
+void lmc_decoder_reset(lmc_codec *c)
+{
+    if (c && !c->encoder && c->video)
+        c->video->reset_reference();
 }
 
 int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples, const uint8_t **pkt,

@@ -14,7 +14,7 @@
 namespace lmc {
 
 enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2 };
-enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2 };
+enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3 };
 
 struct ModelLayer {
     int in = 0, out = 0, shift = 0;

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "freq_table.h"
 #include "packet.h"
+#include "motion.h"
 #include "range_coder.h"
 #include "video_schedule.h"
 
@@ -17,15 +18,17 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     : header_(header), runner_(std::move(runner))
 {
     const Model &m = runner_->model();
-    if (m.kind != kModelVideo || m.feature_set != kFeaturesVideoV1 || m.inputs != kVideoInputs ||
-        m.outputs != kVideoSymbols)
-        fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not a video model of feature set 1");
+    inter_features_ = m.feature_set == kFeaturesVideoV3;
+    ninputs_ = inter_features_ ? kVideoInputsInter : kVideoInputsIntra;
+    if (m.kind != kModelVideo || (m.feature_set != kFeaturesVideoV1 && !inter_features_) ||
+        m.inputs != ninputs_ || m.outputs != kVideoSymbols)
+        fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not a video model of feature set 1 or 3");
     int w = header.width, h = header.height;
-    int cw = w, ch = h;
+    int sx = 0, sy = 0;
     switch (header.pix_fmt) {
     case LMC_PIX_GRAY8: nplanes_ = 1; break;
-    case LMC_PIX_YUV420P: nplanes_ = 3; cw = w / 2; ch = h / 2; break;
-    case LMC_PIX_YUV422P: nplanes_ = 3; cw = w / 2; break;
+    case LMC_PIX_YUV420P: nplanes_ = 3; sx = sy = 1; break;
+    case LMC_PIX_YUV422P: nplanes_ = 3; sx = 1; break;
     case LMC_PIX_YUV444P:
     case LMC_PIX_GBRP: nplanes_ = 3; break;
     default: fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format");
@@ -33,12 +36,16 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     int chroma_class = header.pix_fmt == LMC_PIX_GBRP ? -64 : 64;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
-        s.w = p ? cw : w;
-        s.h = p ? ch : h;
+        s.sx = p ? sx : 0;
+        s.sy = p ? sy : 0;
+        s.w = w >> s.sx;
+        s.h = h >> s.sy;
         s.plane_class = p ? chroma_class : 0;
         s.px.assign((size_t)s.w * s.h, 0);
         s.res.assign((size_t)s.w * s.h, 0);
+        s.aligned.assign((size_t)s.w * s.h, 0);
     }
+    motion_.resize(w, h);
 }
 
 void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
@@ -78,24 +85,61 @@ static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
     return nb;
 }
 
-void VideoCodec::encode_batched(std::vector<uint8_t> &payload)
+// Decides whether this frame is an inter frame (needs a model of feature
+// set 3 and a previous frame); returns whether it is a keyframe.
+bool VideoCodec::begin_frame(bool keyframe)
+{
+    inter_ = !keyframe && inter_features_ && have_reference_;
+    return !inter_;
+}
+
+// Encoder: motion of the source luma against the previous reconstruction;
+// a block is intra when the source's own MED residual is cheaper.
+void VideoCodec::estimate_and_align()
+{
+    PlaneState &y = planes_[0];
+    y.px = source_[0];
+    std::vector<int16_t> med_res(y.px.size());
+    for (int r = 0; r < y.h; r++)
+        for (int x = 0; x < y.w; x++)
+            med_res[(size_t)r * y.w + x] = (int16_t)(y.px[(size_t)r * y.w + x] - predict_sample(y, x, r));
+    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_);
+    align_reference();
+}
+
+void VideoCodec::align_reference()
+{
+    for (int p = 0; p < nplanes_; p++) {
+        PlaneState &s = planes_[p];
+        align_plane(reference_[p].data(), s.w, s.h, s.sx, s.sy, motion_, s.aligned.data());
+    }
+}
+
+void VideoCodec::keep_reference()
+{
+    for (int p = 0; p < nplanes_; p++)
+        reference_[p] = planes_[p].px;
+    have_reference_ = true;
+}
+
+void VideoCodec::encode_batched(RangeEncoder &enc)
 {
     // Lossless: the context comes from the source, known in full, so the
     // residual planes are computed first and the model runs in big batches.
+    const MotionField *mf = inter_ ? &motion_ : nullptr;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
         s.px = source_[p];
         for (int y = 0; y < s.h; y++)
             for (int x = 0; x < s.w; x++)
-                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - predict_sample(s, x, y));
+                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, mf, x, y));
     }
     int w[3], h[3];
     for (int p = 0; p < nplanes_; p++)
         w[p] = planes_[p].w, h[p] = planes_[p].h;
     int steps = schedule_steps(w, h, nplanes_);
 
-    RangeEncoder enc(payload);
-    inputs_.resize((size_t)kEncodeChunk * kVideoInputs);
+    inputs_.resize((size_t)kEncodeChunk * ninputs_);
     logits_.resize((size_t)kEncodeChunk * kVideoSymbols);
     std::vector<uint8_t> symbols(kEncodeChunk);
     int n = 0;
@@ -111,13 +155,12 @@ void VideoCodec::encode_batched(std::vector<uint8_t> &payload)
     for (int t = 0; t < steps; t++)
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
-                int P = video_context(planes_, p, x, y, &inputs_[(size_t)n * kVideoInputs]);
+                int P = video_context(planes_, p, x, y, inter_features_, mf, &inputs_[(size_t)n * ninputs_]);
                 symbols[n] = (uint8_t)(planes_[p].px[(size_t)y * w[p] + x] - P);
                 if (++n == kEncodeChunk)
                     flush();
             });
     flush();
-    enc.finish();
 }
 
 template <bool kEncode>
@@ -131,7 +174,8 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
         widest += (size_t)h[p];
     }
     int steps = schedule_steps(w, h, nplanes_);
-    inputs_.resize(widest * kVideoInputs);
+    inputs_.resize(widest * ninputs_);
+    const MotionField *mf = inter_ ? &motion_ : nullptr;
     logits_.resize(widest * kVideoSymbols);
     struct Pos { int p, x, y, P; };
     std::vector<Pos> pos(widest);
@@ -141,7 +185,7 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
         int n = 0;
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
-                pos[n] = {p, x, y, video_context(planes_, p, x, y, &inputs_[(size_t)n * kVideoInputs])};
+                pos[n] = {p, x, y, video_context(planes_, p, x, y, inter_features_, mf, &inputs_[(size_t)n * ninputs_])};
                 n++;
             });
         runner_->run(inputs_.data(), n, logits_.data());
@@ -183,45 +227,82 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     }
 }
 
-void VideoCodec::encode(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet)
+bool VideoCodec::encode(const uint8_t *const planes[], const int strides[], bool keyframe,
+                        std::vector<uint8_t> &packet)
 {
     load_source(planes, strides);
-    begin_packet(packet, kPacketKeyframe);
-    if (header_.kind == LMC_KIND_GEN) {
-        RangeEncoder enc(packet);
-        code_wavefront<true>(&enc, nullptr);
-        enc.finish();
-    } else {
-        encode_batched(packet);
+    keyframe = begin_frame(keyframe);
+    begin_packet(packet, keyframe ? kPacketKeyframe : 0);
+    RangeEncoder enc(packet);
+    if (inter_) {
+        estimate_and_align();
+        encode_motion(enc, motion_);
     }
+    if (header_.kind == LMC_KIND_GEN)
+        code_wavefront<true>(&enc, nullptr);
+    else
+        encode_batched(enc);
+    enc.finish();
     end_packet(packet);
+    keep_reference();
+    return keyframe;
 }
 
-void VideoCodec::encode_stepwise(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet)
+bool VideoCodec::encode_stepwise(const uint8_t *const planes[], const int strides[], bool keyframe,
+                                 std::vector<uint8_t> &packet)
 {
     load_source(planes, strides);
-    begin_packet(packet, kPacketKeyframe);
+    keyframe = begin_frame(keyframe);
+    begin_packet(packet, keyframe ? kPacketKeyframe : 0);
     RangeEncoder enc(packet);
+    if (inter_) {
+        estimate_and_align();
+        encode_motion(enc, motion_);
+    }
     code_wavefront<true>(&enc, nullptr);
     enc.finish();
     end_packet(packet);
+    keep_reference();
+    return keyframe;
 }
 
-void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[])
+void VideoCodec::decode_frame(const uint8_t *data, size_t size)
 {
     size_t payload_size;
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
-    require_data(flags == kPacketKeyframe, "unknown packet flags (newer stream?)");
+    require_data((flags & ~kPacketKeyframe) == 0, "unknown packet flags (newer stream?)");
+    inter_ = !(flags & kPacketKeyframe);
+    require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
+    if (inter_ && !have_reference_)
+        fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
+                                   "or an earlier frame failed): decoding resumes at the next keyframe");
     RangeDecoder dec(payload, payload_size);
+    if (inter_) {
+        decode_motion(dec, motion_);
+        align_reference();
+    }
     code_wavefront<false>(nullptr, &dec);
     require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+}
+
+void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[])
+{
+    try {
+        decode_frame(data, size);
+    } catch (...) {
+        have_reference_ = false; // later inter frames would decode garbage
+        throw;
+    }
+    keep_reference();
     for (int p = 0; p < nplanes_; p++) {
         const PlaneState &s = planes_[p];
         for (int y = 0; y < s.h; y++)
             memcpy(planes[p] + (ptrdiff_t)y * strides[p], &s.px[(size_t)y * s.w], s.w);
     }
 }
+
+void VideoCodec::reset_reference() { have_reference_ = false; }
 
 template void VideoCodec::code_wavefront<true>(RangeEncoder *, RangeDecoder *);
 template void VideoCodec::code_wavefront<false>(RangeEncoder *, RangeDecoder *);

@@ -1,8 +1,10 @@
 // lmc_video (lossless) and lmc_gen (bounded-error) frame coding.
 //
 // Every sample gets a 256-symbol distribution over its residual against
-// the MED prediction from the trained model; lmc_gen codes the residual
-// quantised to bins of 2d+1 values with the bin's summed probability.
+// its base prediction (MED, or the motion-aligned previous frame in inter
+// blocks) from the trained model; lmc_gen codes the residual quantised to
+// bins of 2d+1 values with the bin's summed probability. Inter frames need
+// the previous decoded frame: after a decode error only a keyframe restarts.
 // The lossless encoder knows every sample and runs the model over the whole
 // frame in large batches; decoders (and the lmc_gen encoder, whose context is
 // the reconstruction) walk the wavefront schedule. Both orders code symbols
@@ -23,12 +25,19 @@ class VideoCodec {
 public:
     VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner);
 
-    void encode(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet);
+    // keyframe: code without the previous frame (models of feature set 1
+    // code every frame as a keyframe). Returns whether it did.
+    bool encode(const uint8_t *const planes[], const int strides[], bool keyframe, std::vector<uint8_t> &packet);
     void decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[]);
 
     // Lossless only: code through the decoder's wavefront instead of the
     // batched pass (same bits; used by tests to prove it).
-    void encode_stepwise(const uint8_t *const planes[], const int strides[], std::vector<uint8_t> &packet);
+    bool encode_stepwise(const uint8_t *const planes[], const int strides[], bool keyframe,
+                         std::vector<uint8_t> &packet);
+
+    bool supports_inter() const { return inter_features_; }
+    // Forget the previous frame (decoder flush after a seek).
+    void reset_reference();
 
     int plane_count() const { return nplanes_; }
     int plane_width(int p) const { return planes_[p].w; }
@@ -36,16 +45,27 @@ public:
 
 private:
     void load_source(const uint8_t *const planes[], const int strides[]);
-    void encode_batched(std::vector<uint8_t> &payload);
+    bool begin_frame(bool keyframe);
+    void estimate_and_align();
+    void align_reference();
+    void keep_reference();
+    void encode_batched(class RangeEncoder &enc);
     template <bool kEncode>
     void code_wavefront(class RangeEncoder *enc, class RangeDecoder *dec);
+    void decode_frame(const uint8_t *data, size_t size);
 
     StreamHeader header_;
     std::shared_ptr<ModelRunner> runner_;
     int nplanes_ = 0;
-    PlaneState planes_[3];       // reconstruction (and source for the encoder)
+    int ninputs_ = 0;
+    bool inter_features_ = false; // the model is of feature set 3
+    PlaneState planes_[3];        // reconstruction (and source for the encoder)
     std::vector<uint8_t> source_[3];
-    std::vector<float> inputs_;  // batch x kVideoInputs
+    std::vector<uint8_t> reference_[3]; // previous reconstructed frame
+    bool have_reference_ = false;
+    bool inter_ = false;          // the frame being coded is an inter frame
+    MotionField motion_;
+    std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
 };
 

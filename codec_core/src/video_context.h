@@ -1,24 +1,32 @@
-// Per-sample model inputs for video (docs/format.md section 6): causal
-// neighbours relative to the MED prediction, plus the residuals of planes
-// already coded at the same position.
+// Per-sample model inputs for video (docs/format.md sections 6 and 8):
+// causal neighbours relative to the sample's base prediction, the residuals
+// of planes already coded at the same position and, in inter frames, the
+// motion-aligned previous frame.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
+
+#include "motion.h"
 
 namespace lmc {
 
-constexpr int kVideoInputs = 14;
+constexpr int kVideoInputsIntra = 14; // feature set 1: intra only
+constexpr int kVideoInputsInter = 24; // feature set 3: keyframes and inter frames
 constexpr int kVideoSymbols = 256;
 
-// One plane being coded: its samples (source or reconstruction) and the
-// residual X - P of each sample already coded.
+// One plane being coded: its samples (source or reconstruction), the
+// residual X - P of each sample already coded and, in inter frames, the
+// previous frame aligned by the block motion.
 struct PlaneState {
     int w = 0, h = 0;
+    int sx = 0, sy = 0;        // subsampling against luma (log2)
     int plane_class = 0;       // input f10: 0 gray/Y/G, 64 U/V, -64 B/R
     std::vector<uint8_t> px;
     std::vector<int16_t> res;
+    std::vector<uint8_t> aligned;
 };
 
 inline int med_predict(int w, int n, int nw)
@@ -32,17 +40,20 @@ inline int med_predict(int w, int n, int nw)
 
 inline int clamp127(int v) { return std::clamp(v, -127, 127); }
 
-// Neighbour value with the boundary rules of format.md (causal only).
-inline int neighbour(const PlaneState &p, int x, int y)
+// Causal neighbour value of a w-wide plane with the boundary rules of
+// format.md section 6.
+inline int neighbour(const std::vector<uint8_t> &v, int w, int x, int y)
 {
     if (y < 0)
         return 128;
     if (x < 0)
-        return y > 0 ? p.px[(size_t)(y - 1) * p.w] : 128;
-    if (x >= p.w)
-        return p.px[(size_t)y * p.w + p.w - 1];
-    return p.px[(size_t)y * p.w + x];
+        return y > 0 ? v[(size_t)(y - 1) * w] : 128;
+    if (x >= w)
+        return v[(size_t)y * w + w - 1];
+    return v[(size_t)y * w + x];
 }
+
+inline int neighbour(const PlaneState &p, int x, int y) { return neighbour(p.px, p.w, x, y); }
 
 // MED prediction of sample (x, y) of a plane.
 inline int predict_sample(const PlaneState &p, int x, int y)
@@ -50,26 +61,66 @@ inline int predict_sample(const PlaneState &p, int x, int y)
     return med_predict(neighbour(p, x - 1, y), neighbour(p, x, y - 1), neighbour(p, x - 1, y - 1));
 }
 
-// Writes the 14 inputs of sample (x, y) of plane `plane` and returns its
-// MED prediction. `planes` holds every plane of the frame.
-inline int video_context(const PlaneState *planes, int plane, int x, int y, float *f)
+// The block of the motion field that holds sample (x, y) of plane p.
+inline size_t motion_block(const MotionField &mf, const PlaneState &p, int x, int y)
+{
+    return (size_t)((y << p.sy) / kMotionBlock) * mf.bw + (size_t)((x << p.sx) / kMotionBlock);
+}
+
+// Base prediction of a sample: the aligned previous frame in inter blocks,
+// MED otherwise. mf is null in keyframes.
+inline int base_prediction(const PlaneState &p, const MotionField *mf, int x, int y)
+{
+    if (mf && !mf->intra[motion_block(*mf, p, x, y)])
+        return p.aligned[(size_t)y * p.w + x];
+    return predict_sample(p, x, y);
+}
+
+// Writes the model inputs of sample (x, y) of plane `plane` (14 for feature
+// set 1, 24 for feature set 3) and returns its base prediction. `planes`
+// holds every plane of the frame; mf is the motion of an inter frame, null
+// in keyframes (and always with feature set 1).
+inline int video_context(const PlaneState *planes, int plane, int x, int y, bool inter_features,
+                         const MotionField *mf, float *f)
 {
     const PlaneState &p = planes[plane];
     int W = neighbour(p, x - 1, y), WW = neighbour(p, x - 2, y);
     int NW = neighbour(p, x - 1, y - 1), N = neighbour(p, x, y - 1), NE = neighbour(p, x + 1, y - 1);
     int NWW = neighbour(p, x - 2, y - 1), NN = neighbour(p, x, y - 2);
     int NNW = neighbour(p, x - 1, y - 2), NNE = neighbour(p, x + 1, y - 2);
-    int P = med_predict(W, N, NW);
+    int med = med_predict(W, N, NW);
+    size_t at = (size_t)y * p.w + x;
+    bool intra_block = mf && mf->intra[motion_block(*mf, p, x, y)];
+    int P = mf && !intra_block ? p.aligned[at] : med;
     const int nb[9] = {W, WW, NW, N, NE, NWW, NN, NNW, NNE};
     for (int i = 0; i < 9; i++)
         f[i] = (float)clamp127(nb[i] - P);
     f[9] = (float)clamp127(P - 128);
     f[10] = (float)p.plane_class;
-    size_t at = (size_t)y * p.w + x;
     f[11] = plane >= 1 && planes[0].w == p.w && planes[0].h == p.h ? (float)clamp127(planes[0].res[at]) : 0.f;
     f[12] = plane == 2 && planes[1].w == p.w && planes[1].h == p.h ? (float)clamp127(planes[1].res[at]) : 0.f;
     int act = std::abs(W - NW) + std::abs(N - NW) + std::abs(N - NE) + std::abs(W - WW) + std::abs(N - NN);
     f[13] = (float)std::min(127, act >> 1);
+    if (!inter_features)
+        return P;
+    std::fill(f + 14, f + kVideoInputsInter, 0.f);
+    if (!mf)
+        return P;
+    const std::vector<uint8_t> &A = p.aligned;
+    int M = A[at];
+    f[14] = intra_block ? -64.f : 64.f;
+    f[15] = (float)clamp127((intra_block ? M : med) - P);
+    int t[4] = {clamp127(W - neighbour(A, p.w, x - 1, y)), clamp127(N - neighbour(A, p.w, x, y - 1)),
+                clamp127(NW - neighbour(A, p.w, x - 1, y - 1)), clamp127(NE - neighbour(A, p.w, x + 1, y - 1))};
+    for (int i = 0; i < 4; i++)
+        f[16 + i] = (float)t[i];
+    // The aligned frame is known everywhere: its samples right of and below
+    // this one describe what is coming.
+    int xr = std::min(x + 1, p.w - 1), yd = std::min(y + 1, p.h - 1);
+    f[20] = (float)clamp127(A[(size_t)y * p.w + xr] - M);
+    f[21] = (float)clamp127(A[(size_t)yd * p.w + x] - M);
+    f[22] = (float)clamp127(A[(size_t)yd * p.w + xr] - M);
+    f[23] = (float)std::min(127, (std::abs(t[0]) + std::abs(t[1]) + std::abs(t[2]) + std::abs(t[3])) >> 1);
     return P;
 }
 

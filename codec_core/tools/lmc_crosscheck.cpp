@@ -57,7 +57,7 @@ static int encode(const char *device, const char *in, const char *out, int max_f
             planes[p] = clip.frames[i][p].data();
         const uint8_t *pkt;
         size_t size;
-        if (lmc_encode_video(enc, planes, strides, &pkt, &size) < 0) {
+        if (lmc_encode_video(enc, planes, strides, &pkt, &size, nullptr) < 0) {
             fprintf(stderr, "encode: %s\n", lmc_codec_error(enc));
             return 1;
         }

@@ -16,28 +16,41 @@ def split_index(corpus, split):
         return json.load(f)
 
 
+# Feature set 3 training/evaluation codes every KEY_EVERY-th frame of a run as a keyframe
+# and the others as inter frames against the previous (lossless, so source) frame.
+KEY_EVERY = 8
+
+
 def _video_item(args):
-    path, fmt, max_frames = args
+    path, fmt, max_frames, feature_set = args
     z = np.load(path)
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
     T = planes[0].shape[0]
-    sel = range(T) if not max_frames or T <= max_frames else np.linspace(0, T - 1, max_frames).round().astype(int)
+    if feature_set == 3:  # consecutive frames: inter frames need their predecessor
+        sel = range(min(T, max_frames or T))
+    else:
+        sel = range(T) if not max_frames or T <= max_frames else np.linspace(0, T - 1, max_frames).round().astype(int)
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]
-        for f, y in lf.video_plane_features(fr, fmt):
+        if feature_set == 3:
+            prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
+            per_plane = lf.video_frame_features(fr, fmt, prev)
+        else:
+            per_plane = lf.video_plane_features(fr, fmt)
+        for f, y in per_plane:
             fs.append(f)
             ys.append(y)
         base += lf.med_residual_entropy_bits(fr)
     return np.concatenate(fs), np.concatenate(ys), base
 
 
-def video_split(corpus, split, max_frames=0, max_items=0, procs=None):
-    """Returns list of dicts: name, source, pix_fmt, X int8 [M,14], Y uint8 [M], base_bits."""
+def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1):
+    """Returns list of dicts: name, source, pix_fmt, X int8 [M,14 or 24], Y uint8 [M], base_bits."""
     idx = split_index(corpus, split)["video"]
     if max_items:
         idx = idx[:max_items]
-    jobs = [(os.path.join(corpus, split, "video", it["name"] + ".npz"), it["pix_fmt"], max_frames) for it in idx]
+    jobs = [(os.path.join(corpus, split, "video", it["name"] + ".npz"), it["pix_fmt"], max_frames, feature_set) for it in idx]
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
         res = pool.map(_video_item, jobs)
     out = []

@@ -46,7 +46,7 @@ def flac_bits(pcm, rate):
 def eval_video(m, corpus, splits, max_frames=0, log=print):
     rows = []
     for split in splits:
-        items = data.video_split(corpus, split, max_frames=max_frames)
+        items = data.video_split(corpus, split, max_frames=max_frames, feature_set=m["feature_set"])
         per = {}
         for it in items:
             b = float(lmcm.symbol_bits(m, it["X"], it["Y"]).sum())

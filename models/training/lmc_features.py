@@ -110,6 +110,115 @@ def video_plane_features(planes, pix_fmt):
     return out
 
 
+# ---- inter frames (format.md section 8, feature_set 3) -----------------------------------
+VIDEO_F_INTER = 24
+MOTION_BLOCK = 16
+MOTION_RANGE = 16
+PLANE_SUBSAMPLING = {"gray": [(0, 0)], "yuv420p": [(0, 0), (1, 1), (1, 1)],
+                     "yuv422p": [(0, 0), (1, 0), (1, 0)], "yuv444p": [(0, 0)] * 3, "gbrp": [(0, 0)] * 3}
+
+
+def _block_sums(a, bh, bw):
+    """Sums of a [h,w] array over 16x16 blocks (partial blocks at the edges)."""
+    h, w = a.shape
+    z = np.zeros((bh * MOTION_BLOCK, bw * MOTION_BLOCK), dtype=np.int64)
+    z[:h, :w] = a
+    return z.reshape(bh, MOTION_BLOCK, bw, MOTION_BLOCK).sum(axis=(1, 3))
+
+
+def estimate_motion(cur, ref):
+    """Exactly the C++ estimate_motion: full search over [-16,16]^2 in raster order of (dy, dx),
+    cost SAD + 2(|dx|+|dy|), first minimum; intra when sum |MED residual| < best cost.
+    Returns mvx, mvy (int [bh,bw]) and intra (bool [bh,bw])."""
+    cur = np.asarray(cur, dtype=np.int32)
+    h, w = cur.shape
+    bh, bw = -(-h // MOTION_BLOCK), -(-w // MOTION_BLOCK)
+    R = MOTION_RANGE
+    pad = np.pad(np.asarray(ref, dtype=np.int32), R, mode="edge")
+    best = np.full((bh, bw), np.iinfo(np.int64).max, dtype=np.int64)
+    mvx = np.zeros((bh, bw), dtype=np.int32)
+    mvy = np.zeros((bh, bw), dtype=np.int32)
+    for dy in range(-R, R + 1):
+        for dx in range(-R, R + 1):
+            sad = _block_sums(np.abs(cur - pad[R + dy:R + dy + h, R + dx:R + dx + w]), bh, bw)
+            cost = sad + 2 * (abs(dx) + abs(dy))
+            better = cost < best
+            best = np.where(better, cost, best)
+            mvx = np.where(better, dx, mvx)
+            mvy = np.where(better, dy, mvy)
+    intra = _block_sums(np.abs(plane_residual(cur)[1]), bh, bw) < best
+    return np.where(intra, 0, mvx), np.where(intra, 0, mvy), intra
+
+
+def _block_map(a, h, w, sx, sy):
+    """Per-sample value of a per-block array for a plane subsampled by (sx, sy)."""
+    by = (np.arange(h) << sy) // MOTION_BLOCK
+    bx = (np.arange(w) << sx) // MOTION_BLOCK
+    return a[by[:, None], bx[None, :]]
+
+
+def align_plane(ref, sx, sy, mvx, mvy):
+    ref = np.asarray(ref)
+    h, w = ref.shape
+    vx = _block_map(mvx, h, w, sx, sy) >> sx
+    vy = _block_map(mvy, h, w, sx, sy) >> sy
+    ry = np.clip(np.arange(h)[:, None] + vy, 0, h - 1)
+    rx = np.clip(np.arange(w)[None, :] + vx, 0, w - 1)
+    return ref[ry, rx]
+
+
+def video_frame_features(planes, pix_fmt, prev=None, motion=None):
+    """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]).
+    prev: the previous frame's planes (inter frame) or None (keyframe); motion: optional
+    (mvx, mvy, intra) to use instead of estimating it."""
+    classes = PLANE_CLASS[pix_fmt]
+    sub = PLANE_SUBSAMPLING[pix_fmt]
+    if prev is not None and motion is None:
+        motion = estimate_motion(planes[0], prev[0])
+    out, resid = [], []
+    for pi, p in enumerate(planes):
+        p = np.asarray(p, dtype=np.int32)
+        h, w = p.shape
+        nb = neighbours(p)
+        W, NW, N, NE, WW, NN = nb["W"], nb["NW"], nb["N"], nb["NE"], nb["WW"], nb["NN"]
+        PI = med(W, N, NW)
+        f = np.zeros((h, w, VIDEO_F_INTER), dtype=np.int8)
+        if prev is None:
+            P = PI
+        else:
+            sx, sy = sub[pi]
+            A = align_plane(prev[pi], sx, sy, motion[0], motion[1]).astype(np.int32)
+            intra = _block_map(motion[2], h, w, sx, sy)
+            P = np.where(intra, PI, A)
+            f[..., 14] = np.where(intra, -64, 64)
+            f[..., 15] = _c(np.where(intra, A, PI) - P)
+            na = neighbours(A)
+            t = [_c(W - na["W"]), _c(N - na["N"]), _c(NW - na["NW"]), _c(NE - na["NE"])]
+            for i in range(4):
+                f[..., 16 + i] = t[i]
+            Ar = np.concatenate([A[:, 1:], A[:, -1:]], axis=1)
+            Ad = np.concatenate([A[1:], A[-1:]], axis=0)
+            Adr = np.concatenate([Ad[:, 1:], Ad[:, -1:]], axis=1)
+            f[..., 20] = _c(Ar - A)
+            f[..., 21] = _c(Ad - A)
+            f[..., 22] = _c(Adr - A)
+            f[..., 23] = np.minimum(127, sum(np.abs(x) for x in t) >> 1)
+        for i, key in enumerate(["W", "WW", "NW", "N", "NE", "NWW", "NN", "NNW", "NNE"]):
+            f[..., i] = _c(nb[key] - P)
+        f[..., 9] = _c(P - 128)
+        f[..., 10] = classes[pi]
+        if pi in (1, 2) and planes[0].shape == p.shape:
+            f[..., 11] = _c(resid[0])
+        if pi == 2 and planes[1].shape == p.shape:
+            f[..., 12] = _c(resid[1])
+        act = (np.abs(W - NW) + np.abs(N - NW) + np.abs(N - NE) + np.abs(W - WW) + np.abs(N - NN)) >> 1
+        f[..., 13] = np.minimum(127, act)
+        r = p - P
+        resid.append(r)
+        out.append((f.reshape(-1, VIDEO_F_INTER), (r & 255).astype(np.uint8).reshape(-1)))
+    return out
+
+
 def med_residual_entropy_bits(planes):
     """Baseline: order-0 empirical entropy of the MED residual byte, per plane (bits/sample
     summed over samples). Optimistic (no table cost)."""

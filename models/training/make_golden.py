@@ -29,19 +29,51 @@ import lmcm  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 
-def read_y4m_first(path):
+def read_y4m_frames(path, n):
+    """The first n frames (list of plane lists) and the pixel format."""
+    frames = []
     with open(path, "rb") as f:
         hdr = f.readline().decode().split()
         w = int([t for t in hdr if t[0] == "W"][0][1:])
         h = int([t for t in hdr if t[0] == "H"][0][1:])
         mono = "Cmono" in hdr
-        f.readline()
-        y = np.frombuffer(f.read(w * h), np.uint8).reshape(h, w)
-        if mono:
-            return [y], "gray"
-        u = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
-        v = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
-        return [y, u, v], "yuv420p"
+        for _ in range(n):
+            f.readline()
+            y = np.frombuffer(f.read(w * h), np.uint8).reshape(h, w)
+            if mono:
+                frames.append([y])
+                continue
+            u = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
+            v = np.frombuffer(f.read(w * h // 4), np.uint8).reshape(h // 2, w // 2)
+            frames.append([y, u, v])
+    return frames, "gray" if mono else "yuv420p"
+
+
+def read_y4m_first(path):
+    frames, fmt = read_y4m_frames(path, 1)
+    return frames[0], fmt
+
+
+def write_inter_features(out_path, every=53):
+    """Feature set 3 of frame 1 of the vtest sample as an inter frame against frame 0: the
+    motion field and every `every`-th sample of each plane, for the C++ feature test."""
+    (f0, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
+    # the reference moved by (6, -4) luma samples, so that the motion is not all zero
+    f0 = [np.pad(p, 8, mode="edge")[8 - 4 // s:8 - 4 // s + p.shape[0], 8 + 6 // s:8 + 6 // s + p.shape[1]]
+          for p, s in zip(f0, (1, 2, 2))]
+    mvx, mvy, intra = lf.estimate_motion(f1[0], f0[0])
+    feats = lf.video_frame_features(f1, fmt, f0, (mvx, mvy, intra))
+    with open(out_path, "w") as f:
+        f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 moved by (6, -4)"
+                " (feature set 3)\n")
+        f.write("# motion: per 16x16 block in raster order: intra mvx mvy\n")
+        f.write("motion: %s\n" % " ".join("%d %d %d" % t for t in zip(intra.ravel().astype(int), mvx.ravel(), mvy.ravel())))
+        f.write("# plane x y | 24 inputs | symbol\n")
+        for pi, (X, Y) in enumerate(feats):
+            w = f1[pi].shape[1]
+            for i in range(0, len(Y), every):
+                f.write("%d %d %d | %s | %d\n" % (pi, i % w, i // w, " ".join(map(str, X[i])), Y[i]))
+    print("wrote %s (%d of %d blocks intra)" % (out_path, int(intra.sum()), intra.size))
 
 
 def read_wav(path):
@@ -108,6 +140,9 @@ def write(model_path, out_path, vecs):
 
 def main():
     os.makedirs(os.path.join(REPO, "tests", "data"), exist_ok=True)
+    write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_inter_features.txt"))
+    if "--features-only" in sys.argv:
+        return
     write(os.path.join(REPO, "models", "video-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_video_logits.txt"),
           video_vectors(lf.VIDEO_F))
     write(os.path.join(REPO, "models", "audio-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_audio_logits.txt"),

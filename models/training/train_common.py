@@ -23,7 +23,8 @@ def log(*a):
 def load(family, corpus, split, cfg, args):
     t = time.time()
     if family == "video":
-        items = data.video_split(corpus, split, max_frames=args.max_frames, max_items=args.max_items)
+        items = data.video_split(corpus, split, max_frames=args.max_frames, max_items=args.max_items,
+                                 feature_set=cfg["feature_set"])
         X = np.concatenate([it["X"] for it in items])
         Y = np.concatenate([it["Y"] for it in items])
     else:

@@ -60,7 +60,7 @@ Stream encode_video(int kind, int pix_fmt, int frames)
         }
         const uint8_t *pkt;
         size_t size;
-        EXPECT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size), LMC_OK) << lmc_codec_error(enc);
+        EXPECT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size, nullptr), LMC_OK) << lmc_codec_error(enc);
         s.packets.emplace_back(pkt, pkt + size);
     }
     lmc_codec_close(&enc);

@@ -106,8 +106,8 @@ TEST_P(VideoRoundTrip, LosslessBatchedEqualsWavefrontAndDecodes)
     Io io(f);
     VideoCodec enc(header_for(f), video_runner()), dec(header_for(f), video_runner());
     std::vector<uint8_t> batched, stepwise;
-    enc.encode(io.in.data(), io.strides.data(), batched);
-    enc.encode_stepwise(io.in.data(), io.strides.data(), stepwise);
+    enc.encode(io.in.data(), io.strides.data(), true, batched);
+    enc.encode_stepwise(io.in.data(), io.strides.data(), true, stepwise);
     EXPECT_EQ(batched, stepwise);
     dec.decode(batched.data(), batched.size(), io.out.data(), io.strides.data());
     EXPECT_EQ(io.decoded, f.planes);
@@ -125,14 +125,14 @@ TEST_P(VideoRoundTrip, GenStaysWithinMaxError)
     {
         VideoCodec enc(header_for(f), video_runner());
         std::vector<uint8_t> pkt;
-        enc.encode(io.in.data(), io.strides.data(), pkt);
+        enc.encode(io.in.data(), io.strides.data(), true, pkt);
         lossless_size = pkt.size();
     }
     for (int d : {1, 4}) {
         VideoCodec enc(header_for(f, LMC_KIND_GEN, d), video_runner());
         VideoCodec dec(header_for(f, LMC_KIND_GEN, d), video_runner());
         std::vector<uint8_t> pkt;
-        enc.encode(io.in.data(), io.strides.data(), pkt);
+        enc.encode(io.in.data(), io.strides.data(), true, pkt);
         dec.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
         int worst = 0;
         for (size_t p = 0; p < f.planes.size(); p++)
@@ -154,7 +154,7 @@ TEST(Video, CorruptAndTruncatedPacketsAreInvalidData)
     Io io(f);
     VideoCodec enc(header_for(f), video_runner()), dec(header_for(f), video_runner());
     std::vector<uint8_t> pkt;
-    enc.encode(io.in.data(), io.strides.data(), pkt);
+    enc.encode(io.in.data(), io.strides.data(), true, pkt);
     auto status = [&](std::vector<uint8_t> p) {
         try {
             dec.decode(p.data(), p.size(), io.out.data(), io.strides.data());
@@ -187,7 +187,7 @@ TEST(Video, OddSizesAndTinyFrames)
         Io io(f);
         VideoCodec enc(header_for(f), video_runner()), dec(header_for(f), video_runner());
         std::vector<uint8_t> pkt;
-        enc.encode(io.in.data(), io.strides.data(), pkt);
+        enc.encode(io.in.data(), io.strides.data(), true, pkt);
         dec.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
         EXPECT_EQ(io.decoded, f.planes) << w << "x" << h;
     }

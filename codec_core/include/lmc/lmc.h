@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 1
+#define LMC_VERSION_MINOR 2
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -77,6 +77,9 @@ typedef struct lmc_config {
     int sample_fmt;        /* enum lmc_sample_fmt */
     int block_size;        /* samples per channel per packet; 0 = default */
     /* runtime (not stored in the stream) */
+    int keyint;            /* video/gen encoder: a keyframe every keyint frames;
+                              0 or 1 = every frame (inter frames need a model
+                              of feature set 3, else every frame is a keyframe) */
     int threads;           /* 0 = library default (1) */
     const char *model;     /* encoder: model file path; NULL = the shipped default */
     const char *model_dir; /* where decoders look for models by hash; NULL = default */
@@ -110,12 +113,17 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size,
 /*
  * Video (lmc_video and lmc_gen). planes/strides as in AVFrame; plane count
  * and sizes follow the pixel format. The encoded packet is owned by the codec
- * and stays valid until the next call on it. keyframe is always 1 today.
+ * and stays valid until the next call on it; *keyframe (if not NULL) says
+ * whether it decodes on its own. An inter frame needs the frame before it:
+ * a decoder fed one without it (after a failed packet, or a stream cut
+ * mid-GOP) returns LMC_ERR_INVALID_DATA until the next keyframe.
+ * lmc_decoder_reset() forgets the previous frame (call it on seek/flush).
  */
 int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int strides[],
-                     const uint8_t **pkt, size_t *pkt_size);
+                     const uint8_t **pkt, size_t *pkt_size, int *keyframe);
 int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
                      uint8_t *const planes[], const int strides[]);
+void lmc_decoder_reset(lmc_codec *c);
 
 /*
  * Audio. Interleaved samples in the stream's sample format; nb_samples per

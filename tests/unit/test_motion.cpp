@@ -1,0 +1,142 @@
+// Inter-frame context (format.md section 8): the C++ motion search, motion
+// coding and feature set 3 inputs against the Python reference that trains
+// the models (tests/data/golden_video_inter_features.txt, written by
+// models/training/make_golden.py from the vtest sample).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "motion.h"
+#include "range_coder.h"
+#include "test_support.h"
+#include "video_context.h"
+
+using namespace lmc;
+using namespace lmc_test;
+
+namespace {
+
+struct Golden {
+    std::vector<int> motion; // intra mvx mvy per block
+    struct Row { int plane, x, y, sym; std::vector<int> f; };
+    std::vector<Row> rows;
+};
+
+Golden read_golden()
+{
+    std::ifstream in(data_path("golden_video_inter_features.txt"));
+    EXPECT_TRUE(in.good());
+    Golden g;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#')
+            continue;
+        if (line.rfind("motion:", 0) == 0) {
+            std::istringstream s(line.substr(7));
+            for (int v; s >> v;)
+                g.motion.push_back(v);
+            continue;
+        }
+        for (char &c : line)
+            if (c == '|')
+                c = ' ';
+        std::istringstream s(line);
+        Golden::Row r;
+        s >> r.plane >> r.x >> r.y;
+        r.f.resize(kVideoInputsInter);
+        for (int &v : r.f)
+            s >> v;
+        s >> r.sym;
+        g.rows.push_back(r);
+    }
+    return g;
+}
+
+// Plane p of frame moved like the Python reference: ref(x, y) = src(x + 6/s, y - 4/s).
+std::vector<uint8_t> moved(const std::vector<uint8_t> &src, int w, int h, int s)
+{
+    std::vector<uint8_t> out((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            out[(size_t)y * w + x] = src[(size_t)std::clamp(y - 4 / s, 0, h - 1) * w + std::clamp(x + 6 / s, 0, w - 1)];
+    return out;
+}
+
+} // namespace
+
+TEST(InterContext, MatchesPythonReference)
+{
+    Golden g = read_golden();
+    ASSERT_FALSE(g.rows.empty());
+    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    ASSERT_GE(clip.frames.size(), 2u);
+    const int W = clip.width, H = clip.height;
+    PlaneState planes[3];
+    std::vector<uint8_t> ref[3];
+    for (int p = 0; p < 3; p++) {
+        PlaneState &s = planes[p];
+        s.sx = s.sy = p ? 1 : 0;
+        s.w = W >> s.sx;
+        s.h = H >> s.sy;
+        s.plane_class = p ? 64 : 0;
+        s.px = clip.frames[1][p];
+        s.res.assign(s.px.size(), 0);
+        s.aligned.assign(s.px.size(), 0);
+        ref[p] = moved(clip.frames[0][p], s.w, s.h, p ? 2 : 1);
+    }
+    std::vector<int16_t> med_res(planes[0].px.size());
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            med_res[(size_t)y * W + x] = (int16_t)(planes[0].px[(size_t)y * W + x] - predict_sample(planes[0], x, y));
+    MotionField mf;
+    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, mf);
+    ASSERT_EQ(g.motion.size(), 3 * mf.intra.size());
+    int moving = 0;
+    for (size_t b = 0; b < mf.intra.size(); b++) {
+        EXPECT_EQ(mf.intra[b], g.motion[3 * b]) << "block " << b;
+        EXPECT_EQ(mf.mvx[b], g.motion[3 * b + 1]) << "block " << b;
+        EXPECT_EQ(mf.mvy[b], g.motion[3 * b + 2]) << "block " << b;
+        moving += mf.mvx[b] != 0 || mf.mvy[b] != 0;
+    }
+    EXPECT_GT(moving, (int)mf.intra.size() / 2);
+    for (int p = 0; p < 3; p++) {
+        PlaneState &s = planes[p];
+        align_plane(ref[p].data(), s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
+        for (int y = 0; y < s.h; y++)
+            for (int x = 0; x < s.w; x++)
+                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, &mf, x, y));
+    }
+    float f[kVideoInputsInter];
+    for (const auto &r : g.rows) {
+        int P = video_context(planes, r.plane, r.x, r.y, true, &mf, f);
+        const PlaneState &s = planes[r.plane];
+        ASSERT_EQ((uint8_t)(s.px[(size_t)r.y * s.w + r.x] - P), r.sym) << r.plane << " " << r.x << " " << r.y;
+        for (int i = 0; i < kVideoInputsInter; i++)
+            ASSERT_EQ((int)f[i], r.f[i]) << "input " << i << " of plane " << r.plane << " (" << r.x << ", " << r.y << ")";
+    }
+}
+
+TEST(InterContext, MotionRoundTrip)
+{
+    MotionField mf;
+    mf.resize(100, 70);
+    for (size_t b = 0; b < mf.intra.size(); b++) {
+        mf.intra[b] = b % 7 == 3;
+        mf.mvx[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 5 % 33) - 16);
+        mf.mvy[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 11 % 33) - 16);
+    }
+    std::vector<uint8_t> bytes;
+    RangeEncoder enc(bytes);
+    encode_motion(enc, mf);
+    enc.finish();
+    MotionField got;
+    got.resize(100, 70);
+    RangeDecoder dec(bytes.data(), bytes.size());
+    decode_motion(dec, got);
+    EXPECT_FALSE(dec.overrun());
+    EXPECT_EQ(got.intra, mf.intra);
+    EXPECT_EQ(got.mvx, mf.mvx);
+    EXPECT_EQ(got.mvy, mf.mvy);
+}
