@@ -12,13 +12,33 @@
      build/corpus/{train,val,test}/video/NAME.npz   planes p0[,p1,p2] uint8 [T,h,w]
      build/corpus/{train,val,test}/audio.npz        one int16 [n, C] array per clip
      build/corpus/{split}/index.json                what the split holds
+   (.npz files are zips of .npy members as np.savez writes them, LZMA-compressed:
+   np.load reads them as usual)
 3. Writes models/training/corpus_manifest.json: package versions, every source file
    used with its SHA-256, and the split contents.
+Video items are either one photo (T = 1) or a RUN of CONSECUTIVE frames of a clip
+(temporal step 1, so frame t-1 is the natural reference of frame t for inter coding);
+a clip with several runs gives items NAME.r0, NAME.r1, ... (the source name is the part
+before the first "."). What each split holds:
+  train  sequences: ViSP mire-2 (gray 384x288, 4 runs x 24 frames from frames 0, 120,
+         240, 360); cockatoo.mp4 (yuv420p 640x360, 2 runs x 16); kivy cityCC0.mpg
+         (yuv420p 360x202, 2 runs x 16, one from each of its two shots).
+         photos: astronaut, chelsea, ihc, camera, brick, grass, flower (crop),
+         wesaturate tmshre, u76c0g.
+  val    sequences: ViSP line (gray 365x256, 24 frames); realshort.mp4 (yuv420p 160x120,
+         all 36 frames).  photos: motorcycle_left/right, gravel, wesaturate cvo9xd
+         (colour and gray).
+  test   sequences: ViSP cube (gray 384x288, 24), ViSP ellipse-1 (gray 365x256, 24),
+         vtest.avi (yuv420p 384x288, 32 frames from frame 100), mecavideo
+         balle-jbart.mp4 (yuv420p 360x288, 24 frames from frame 30).  photo: coffee.
+  Colour photos are stored as gbrp, yuv444p and yuv420p; gray ones as gray. Colour clips
+  are lossy-origin: decoded by ffmpeg and area-downscaled 2x (yuv420p).
+  Audio: festvox-ru (split by file), asterisk en (by file group), sonic-pi (by category).
 With --samples it also writes the repo samples (samples/*.y4m, *.png, *.wav) from
 the val/test side.
 
-Needs: dpkg-deb, apt-get, ffmpeg (Debian's, only to decode vtest.avi and
-cockatoo.mp4), flac, python3-numpy, python3-pil.
+Needs: dpkg-deb, apt-get, ffmpeg (Debian's, only to decode the colour clips), flac,
+python3-numpy, python3-pil.
 """
 import argparse
 import glob
@@ -30,6 +50,7 @@ import shutil
 import subprocess
 import sys
 import wave
+import zipfile
 
 import numpy as np
 from PIL import Image
@@ -46,6 +67,8 @@ PACKAGES = {
     "festvox-ru": "0.5+dfsg-6",
     "asterisk-core-sounds-en-wav": "1.6.1-1",
     "sonic-pi-samples": "3.2.2~repack-8",
+    "python-kivy-examples": "2.1.0-1",
+    "python3-mecavideo": "8.0~rc5-1",
 }
 
 VISP = "visp-images-data/usr/share/visp-images-data/ViSP-images"
@@ -53,22 +76,36 @@ SKI = "python3-skimage/usr/lib/python3/dist-packages/skimage/data"
 JXL = "libjxl-testdata/usr/share/libjxl-testdata"
 WES = JXL + "/external/wesaturate/500px"
 VTEST = "opencv-doc/usr/share/doc/opencv-doc/examples/data/vtest.avi"
-COCKATOO = "python3-imageio/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4"
+IMAGEIO = "python3-imageio/usr/lib/python3/dist-packages/imageio/resources/images"
+COCKATOO = IMAGEIO + "/cockatoo.mp4"
+REALSHORT = IMAGEIO + "/realshort.mp4"
+CITY = "python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg"
+BALLE = "python3-mecavideo/usr/share/pymecavideo/data/video/balle-jbart.mp4"
 FESTVOX = "festvox-ru/usr/share/festival/voices/russian/msu_ru_nsh_clunits/wav"
 ASTERISK = "asterisk-core-sounds-en-wav/usr/share/asterisk/sounds/en_US_f_Allison"
 SONICPI = "sonic-pi-samples/usr/share/sonic-pi/samples"
 
 # ---- video split (by source) ------------------------------------------------------------
 # (name, kind, path, split, options)
+# Sequences ("pgmseq", "movie") are runs of CONSECUTIVE frames: options "starts" (first
+# frame of each run, 0-based in the sorted frame list / decode order) and "len" (frames per
+# run; 0 = to the end). One run -> item NAME, several -> NAME.r0, NAME.r1, ...
+# Movies: "size" = output size after a 2x area (box) downscale; "crop" = crop of the
+# decoded frame (top-left anchored) before it, to get even output dimensions.
 VIDEO_SOURCES = [
     # real gray camera sequences (ViSP)
-    ("mire-2", "pgmseq", VISP + "/mire-2", "train", {"step": 10, "max": 50}),
-    ("line", "pgmseq", VISP + "/line", "val", {"step": 4, "max": 8}),
-    ("cube", "pgmseq", VISP + "/cube", "test", {"step": 5, "max": 16}),
-    ("ellipse-1", "pgmseq", VISP + "/ellipse-1", "test", {"step": 5, "max": 10}),
-    # colour video, lossy origin: decoded and downscaled 2x (box filter)
-    ("cockatoo", "movie", COCKATOO, "train", {"size": (640, 360), "step": 23, "max": 12}),
-    ("vtest", "movie", VTEST, "test", {"size": (384, 288), "step": 48, "max": 16}),
+    ("mire-2", "pgmseq", VISP + "/mire-2", "train", {"starts": [0, 120, 240, 360], "len": 24}),
+    ("line", "pgmseq", VISP + "/line", "val", {"starts": [0], "len": 24}),
+    ("cube", "pgmseq", VISP + "/cube", "test", {"starts": [0], "len": 24}),
+    ("ellipse-1", "pgmseq", VISP + "/ellipse-1", "test", {"starts": [0], "len": 24}),
+    # colour video, lossy origin: decoded and downscaled 2x (box filter), yuv420p
+    ("cockatoo", "movie", COCKATOO, "train", {"size": (640, 360), "starts": [24, 200], "len": 16}),
+    # cityCC0: 720x405, two shots (cut after frame 115): one run from each
+    ("city", "movie", CITY, "train", {"crop": (720, 404), "size": (360, 202), "starts": [40, 140], "len": 16}),
+    ("realshort", "movie", REALSHORT, "val", {"size": (160, 120), "starts": [0], "len": 0}),
+    ("vtest", "movie", VTEST, "test", {"size": (384, 288), "starts": [100], "len": 32}),
+    # mecavideo: real camera (static, a ball thrown), 720x576 h264; frames 30.. has the ball in flight
+    ("balle-jbart", "movie", BALLE, "test", {"size": (360, 288), "starts": [30], "len": 24}),
     # photos (each colour photo as gbrp, yuv444p and yuv420p; gray ones as gray)
     ("astronaut", "photo", SKI + "/astronaut.png", "train", {}),
     ("chelsea", "photo", SKI + "/chelsea.png", "train", {}),
@@ -188,12 +225,16 @@ def rgb_to_formats(rgb):
     }
 
 
-def decode_movie(path, size):
-    """Decodes with ffmpeg, downscales with a box (area) filter, returns list of yuv420p
-    frames [(Y, U, V), ...]."""
+def decode_movie(path, size, crop=None):
+    """Decodes with ffmpeg (every frame in display order: the rawvideo output has no
+    timestamps, so ffmpeg neither drops nor duplicates frames), optionally crops (w, h)
+    at the top-left, downscales with a box (area) filter, returns list of yuv420p frames
+    [(Y, U, V), ...]."""
     w, h = size
-    cmd = ["ffmpeg", "-v", "error", "-i", path, "-an", "-vf", "scale=%d:%d:flags=area" % (w, h),
-           "-pix_fmt", "yuv420p", "-f", "rawvideo", "-"]
+    vf = "scale=%d:%d:flags=area" % (w, h)
+    if crop:
+        vf = "crop=%d:%d:0:0,%s" % (crop[0], crop[1], vf)
+    cmd = ["ffmpeg", "-v", "error", "-i", path, "-an", "-vf", vf, "-pix_fmt", "yuv420p", "-f", "rawvideo", "-"]
     raw = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
     fs = w * h * 3 // 2
     n = len(raw) // fs
@@ -219,14 +260,36 @@ def even(a):
     return a[:h - h % 2, :w - w % 2]
 
 
+def save_npz(path, arrays):
+    """Like np.savez_compressed (np.load reads it the same way), but the zip members are
+    LZMA-compressed: about 20% smaller than deflate on this corpus, which has to travel."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as zf:
+        for k, a in arrays.items():
+            with zf.open(k + ".npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(a), allow_pickle=False)
+
+
 def save_video_item(d, name, fmt, frames):
     """frames: list of plane lists. Saves planes stacked over time."""
     os.makedirs(d, exist_ok=True)
     arrs = {"p%d" % i: np.stack([f[i] for f in frames]) for i in range(len(frames[0]))}
-    np.savez_compressed(os.path.join(d, "%s.npz" % name), pix_fmt=np.array(fmt), **arrs)
+    save_npz(os.path.join(d, "%s.npz" % name), dict(pix_fmt=np.array(fmt), **arrs))
     return {"name": name, "pix_fmt": fmt, "frames": len(frames),
             "size": [int(frames[0][0].shape[1]), int(frames[0][0].shape[0])],
             "samples": int(sum(a.size for a in arrs.values()))}
+
+
+def runs(name, n, opt):
+    """[(item name, run number, [frame indices])]: runs of consecutive frames."""
+    starts, ln = opt["starts"], opt["len"]
+    out = []
+    for r, s in enumerate(starts):
+        e = n if not ln else s + ln
+        assert 0 <= s < e <= n, "%s: run %d (frames %d..%d) outside %d frames" % (name, r, s, e - 1, n)
+        out.append((name if len(starts) == 1 else "%s.r%d" % (name, r), r, list(range(s, e))))
+    for (_, _, a), (_, _, b) in zip(out, out[1:]):
+        assert a[-1] < b[0], "%s: runs overlap" % name
+    return out
 
 
 def build_video(xdir, out, files):
@@ -238,22 +301,26 @@ def build_video(xdir, out, files):
         d = os.path.join(out, split, "video")
         if kind == "pgmseq":
             paths = sorted(glob.glob(os.path.join(path, "*.pgm")))
-            sel = paths[::opt["step"]][:opt["max"]]
-            for p in sel:
-                files[os.path.relpath(p, xdir)] = sha256_file(p)
-            frames = [[read_pgm(p)] for p in sel]
-            it = save_video_item(d, name, "gray", frames)
-            it.update(source=rel, frame_files=[os.path.basename(p) for p in sel])
-            items[split].append(it)
+            for iname, r, idx in runs(name, len(paths), opt):
+                sel = [paths[j] for j in idx]
+                for p in sel:
+                    files[os.path.relpath(p, xdir)] = sha256_file(p)
+                frames = [[read_pgm(p)] for p in sel]
+                it = save_video_item(d, iname, "gray", frames)
+                it.update(source=rel, run=r, first_frame=idx[0], consecutive=True,
+                          frame_files=[os.path.basename(p) for p in sel])
+                items[split].append(it)
         elif kind == "movie":
             files[rel] = sha256_file(path)
-            allf = decode_movie(path, opt["size"])
+            allf = decode_movie(path, opt["size"], opt.get("crop"))
             cache[name] = allf
-            idx = list(range(0, len(allf), opt["step"]))[:opt["max"]]
-            it = save_video_item(d, name, "yuv420p", [allf[j] for j in idx])
-            it.update(source=rel, frame_indices=idx, decoded_frames=len(allf),
-                      note="decoded by ffmpeg, downscaled (area) to %dx%d" % opt["size"])
-            items[split].append(it)
+            note = "decoded by ffmpeg, %sdownscaled 2x (area) to %dx%d yuv420p" % (
+                "cropped to %dx%d, " % opt["crop"] if "crop" in opt else "", opt["size"][0], opt["size"][1])
+            for iname, r, idx in runs(name, len(allf), opt):
+                it = save_video_item(d, iname, "yuv420p", [allf[j] for j in idx])
+                it.update(source=rel, run=r, first_frame=idx[0], consecutive=True, frame_indices=idx,
+                          decoded_frames=len(allf), note=note)
+                items[split].append(it)
         else:
             files[rel] = sha256_file(path)
             im = Image.open(path)
@@ -376,7 +443,7 @@ def build_audio(xdir, out, files):
     for split in clips:
         d = os.path.join(out, split)
         os.makedirs(d, exist_ok=True)
-        np.savez_compressed(os.path.join(d, "audio.npz"), **arrays[split])
+        save_npz(os.path.join(d, "audio.npz"), arrays[split])
     return clips, used
 
 
@@ -428,6 +495,25 @@ def build_samples(xdir, cache, sdir):
     return out
 
 
+def describe_video(items):
+    """-> (["SOURCE: R runs x T consecutive frames (first frames ...), FMT WxH", ...],
+    ["PHOTO (fmts)", ...]) for one split's video items."""
+    seqs, photos = {}, {}
+    for it in items:
+        src = it["name"].split(".")[0]
+        if "first_frame" in it:
+            seqs.setdefault(src, []).append(it)
+        else:
+            photos.setdefault(src, []).append(it["pix_fmt"])
+    out = []
+    for src, its in seqs.items():
+        lens = sorted({it["frames"] for it in its})
+        out.append("%s: %d run%s x %s consecutive frames (from frame %s), %s %dx%d" % (
+            src, len(its), "s" if len(its) > 1 else "", "/".join(map(str, lens)),
+            ", ".join(str(it["first_frame"]) for it in its), its[0]["pix_fmt"], *its[0]["size"]))
+    return out, ["%s (%s)" % (p, ", ".join(f)) for p, f in photos.items()]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default=os.path.join(REPO, "build"))
@@ -453,19 +539,26 @@ def main():
             json.dump(idx, f, indent=1)
         vs = sum(it["samples"] for it in vitems[split])
         asz = sum(c["frames"] * c["channels"] for c in aclips[split])
+        seqs, photos = describe_video(vitems[split])
         summary[split] = {"video_items": len(vitems[split]), "video_bytes_uint8": vs,
                           "audio_clips": len(aclips[split]), "audio_bytes_int16": 2 * asz,
                           "audio_values_by_source": used[split],
-                          "video_sources": sorted({it["name"].split(".")[0] for it in vitems[split]})}
+                          "video_sources": sorted({it["name"].split(".")[0] for it in vitems[split]}),
+                          "video_sequences": seqs, "video_photos": photos}
         log("  %-5s video %3d items %6.1f MB   audio %4d clips %5.1f MB" % (
             split, len(vitems[split]), vs / 1e6, len(aclips[split]), 2 * asz / 1e6))
+        for s in seqs:
+            log("        sequence  %s" % s)
+        log("        photos    %s" % ", ".join(photos))
     samples = None
     if args.samples:
         log("[4/4] samples")
         samples = build_samples(xdir, cache, args.samples_dir)
     man = {
         "about": "LMC training corpus, built by models/training/corpus.py from pinned Debian packages. "
-                 "Splits are by source: no clip, photo, file group or sample category is in two splits.",
+                 "Splits are by source: no clip, photo, file group or sample category is in two splits. "
+                 "Video sequences are runs of consecutive frames (step 1; several runs of a clip are "
+                 "items NAME.r0, NAME.r1, ...); photos are single frames.",
         "packages": pk,
         "splits": {s: {"summary": summary[s],
                        "video": [{k: v for k, v in it.items() if k != "frame_files"} for it in vitems[s]],

@@ -21,15 +21,19 @@ def split_index(corpus, split):
 KEY_EVERY = 8
 
 
-def _video_item(args):
-    path, fmt, max_frames, feature_set = args
+def _frames_used(path, max_frames, feature_set):
+    T = int(np.load(path)["p0"].shape[0])
+    if feature_set == 3:  # consecutive frames: inter frames need their predecessor
+        return list(range(min(T, max_frames or T)))
+    if not max_frames or T <= max_frames:
+        return list(range(T))
+    return [int(t) for t in np.linspace(0, T - 1, max_frames).round().astype(int)]
+
+
+def _video_frames(args):
+    path, fmt, sel, feature_set = args
     z = np.load(path)
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
-    T = planes[0].shape[0]
-    if feature_set == 3:  # consecutive frames: inter frames need their predecessor
-        sel = range(min(T, max_frames or T))
-    else:
-        sel = range(T) if not max_frames or T <= max_frames else np.linspace(0, T - 1, max_frames).round().astype(int)
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]
@@ -50,9 +54,21 @@ def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_se
     idx = split_index(corpus, split)["video"]
     if max_items:
         idx = idx[:max_items]
-    jobs = [(os.path.join(corpus, split, "video", it["name"] + ".npz"), it["pix_fmt"], max_frames, feature_set) for it in idx]
+    # jobs of a few frames each, so that long runs spread over the cores (motion search is slow)
+    jobs, owner = [], []
+    for k, it in enumerate(idx):
+        path = os.path.join(corpus, split, "video", it["name"] + ".npz")
+        sel = _frames_used(path, max_frames, feature_set)
+        for i in range(0, len(sel), 3):
+            jobs.append((path, it["pix_fmt"], sel[i:i + 3], feature_set))
+            owner.append(k)
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
-        res = pool.map(_video_item, jobs)
+        parts = pool.map(_video_frames, jobs)
+    res = []
+    for k in range(len(idx)):
+        mine = [r for o, r in zip(owner, parts) if o == k]
+        res.append((np.concatenate([r[0] for r in mine]), np.concatenate([r[1] for r in mine]),
+                    sum(r[2] for r in mine)))
     out = []
     for it, (X, Y, base) in zip(idx, res):
         out.append({"name": it["name"], "source": it["name"].split(".")[0], "pix_fmt": it["pix_fmt"],

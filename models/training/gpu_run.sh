@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# One GPU session: trains the video and audio models and packs weights, logs and
-# checkpoints into $OUT/results.tgz. Needs build/corpus/{train,val} (carried).
+# One GPU session: trains the models named in CONFIGS (default: video-s audio-s;
+# configs/NAME.json, family from the name) and packs weights, logs and checkpoints
+# into $OUT/results.tgz. Needs build/corpus/{train,val} (carried). With RESUME=1 a
+# run continues from the checkpoint carried in build/checkpoints/NAME.pt.
 # The GPU is far from busy with one small MLP, so variants run concurrently:
 #   VARIANTS="A:w_bound_shift=[5,6,6] B:w_bound_shift=[6,6,6]"  (default: one run, config as is)
 #   OUT=/some/dir [SET="k=v ..."] [VARIANTS=...] bash models/training/gpu_run.sh
@@ -10,15 +12,21 @@ export PYTHONUNBUFFERED=1
 PY=${PY:-python3}
 W=$OUT/work
 VARIANTS=${VARIANTS:-"base:"}
+CONFIGS=${CONFIGS:-"video-s audio-s"}
 mkdir -p $W
 nvidia-smi -L 2>/dev/null
 $PY -c 'import torch, numpy; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), "numpy", numpy.__version__)'
-for fam in video audio; do
+for name in $CONFIGS; do
+  fam=${name%%-*}
   for v in $VARIANTS; do
     tag=${v%%:*}; ov=${v#*:}
-    d=$W/$fam-$tag; mkdir -p $d/models $d/logs
-    $PY models/training/train_$fam.py --config models/training/configs/$fam-s.json \
-        --out $d/models --logdir $d/logs --ckpt $d/$fam-s.pt --set $SET $ov > $d/logs/run.log 2>&1 &
+    d=$W/$name-$tag; mkdir -p $d/models $d/logs
+    resume=()
+    if [ "${RESUME:-0}" = 1 ] && [ -f build/checkpoints/$name.pt ]; then
+      cp build/checkpoints/$name.pt $d/$name.pt; resume=(--resume)
+    fi
+    $PY models/training/train_$fam.py --config models/training/configs/$name.json "${resume[@]}" \
+        --out $d/models --logdir $d/logs --ckpt $d/$name.pt --set $SET $ov > $d/logs/run.log 2>&1 &
   done
 done
 wait

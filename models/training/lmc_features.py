@@ -121,20 +121,22 @@ PLANE_SUBSAMPLING = {"gray": [(0, 0)], "yuv420p": [(0, 0), (1, 1), (1, 1)],
 def _block_sums(a, bh, bw):
     """Sums of a [h,w] array over 16x16 blocks (partial blocks at the edges)."""
     h, w = a.shape
-    z = np.zeros((bh * MOTION_BLOCK, bw * MOTION_BLOCK), dtype=np.int64)
-    z[:h, :w] = a
-    return z.reshape(bh, MOTION_BLOCK, bw, MOTION_BLOCK).sum(axis=(1, 3))
+    if h != bh * MOTION_BLOCK or w != bw * MOTION_BLOCK:
+        z = np.zeros((bh * MOTION_BLOCK, bw * MOTION_BLOCK), dtype=a.dtype)
+        z[:h, :w] = a
+        a = z
+    return a.reshape(bh, MOTION_BLOCK, bw, MOTION_BLOCK).sum(axis=(1, 3), dtype=np.int64)
 
 
 def estimate_motion(cur, ref):
     """Exactly the C++ estimate_motion: full search over [-16,16]^2 in raster order of (dy, dx),
     cost SAD + 2(|dx|+|dy|), first minimum; intra when sum |MED residual| < best cost.
     Returns mvx, mvy (int [bh,bw]) and intra (bool [bh,bw])."""
-    cur = np.asarray(cur, dtype=np.int32)
+    cur = np.asarray(cur, dtype=np.int16)
     h, w = cur.shape
     bh, bw = -(-h // MOTION_BLOCK), -(-w // MOTION_BLOCK)
     R = MOTION_RANGE
-    pad = np.pad(np.asarray(ref, dtype=np.int32), R, mode="edge")
+    pad = np.pad(np.asarray(ref, dtype=np.int16), R, mode="edge")
     best = np.full((bh, bw), np.iinfo(np.int64).max, dtype=np.int64)
     mvx = np.zeros((bh, bw), dtype=np.int32)
     mvy = np.zeros((bh, bw), dtype=np.int32)
@@ -146,7 +148,7 @@ def estimate_motion(cur, ref):
             best = np.where(better, cost, best)
             mvx = np.where(better, dx, mvx)
             mvy = np.where(better, dy, mvy)
-    intra = _block_sums(np.abs(plane_residual(cur)[1]), bh, bw) < best
+    intra = _block_sums(np.abs(plane_residual(cur.astype(np.int32))[1]), bh, bw) < best
     return np.where(intra, 0, mvx), np.where(intra, 0, mvy), intra
 
 

@@ -3,7 +3,9 @@
 """Golden vectors for the C++ model runner, from the shipped model files and the numpy
 integer reference (lmcm.py):
 
-    tests/data/golden_video_logits.txt   (models/video-s.lmcm, 16 vectors of 14 inputs)
+    tests/data/golden_video_logits.txt   (models/video-s.lmcm, 16 vectors of 24 inputs; video-l: golden_video_l_logits.txt;
+                                          video-s1, feature set 1: golden_video_s1_logits.txt, 14 inputs)
+    tests/data/golden_video_inter_features.txt (motion + feature set 3 inputs of a real inter frame)
     tests/data/golden_audio_logits.txt   (models/audio-s.lmcm, 16 vectors of 20 inputs)
 
 One vector per line:
@@ -104,6 +106,28 @@ def video_vectors(F):
     return vecs
 
 
+def video_inter_vectors(F):
+    """Feature set 3: real keyframe and inter-frame inputs (vtest frames 0 -> 1, the
+    reference moved as in write_inter_features), padded with extremes and random rows."""
+    vecs = [np.full(F, -127), np.full(F, 127), np.zeros(F, int),
+            np.array([127 if i % 2 else -127 for i in range(F)])]
+    (f0, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
+    key = lf.video_frame_features(f0, fmt)
+    vecs.append(key[0][0][100 * 384 + 120])
+    vecs.append(key[2][0][70 * 192 + 60])
+    ref = [np.pad(p, 8, mode="edge")[8 - 4 // s:8 - 4 // s + p.shape[0], 8 + 6 // s:8 + 6 // s + p.shape[1]]
+           for p, s in zip(f0, (1, 2, 2))]
+    inter = lf.video_frame_features(f1, fmt, ref)
+    for pi, i in ((0, 0), (0, 150 * 384 + 200), (0, 287 * 384 + 383), (1, 40 * 192 + 90), (2, 143 * 192 + 191)):
+        vecs.append(inter[pi][0][i])
+    intra_rows = np.flatnonzero(inter[0][0][:, 14] == -64)
+    vecs.append(inter[0][0][intra_rows[len(intra_rows) // 2]])  # an intra block in an inter frame
+    rng = np.random.default_rng(2026)
+    while len(vecs) < 16:
+        vecs.append(rng.integers(-127, 128, F))
+    return vecs
+
+
 def audio_vectors(F):
     vecs = [np.full(F, -127), np.full(F, 127), np.zeros(F, int),
             np.array([127 if i % 2 else -127 for i in range(F)])]
@@ -143,8 +167,12 @@ def main():
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_inter_features.txt"))
     if "--features-only" in sys.argv:
         return
-    write(os.path.join(REPO, "models", "video-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_video_logits.txt"),
+    data_dir = os.path.join(REPO, "tests", "data")
+    write(os.path.join(REPO, "models", "video-s1.lmcm"), os.path.join(data_dir, "golden_video_s1_logits.txt"),
           video_vectors(lf.VIDEO_F))
+    for name, out in (("video-s", "golden_video_logits.txt"), ("video-l", "golden_video_l_logits.txt")):
+        write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out),
+              video_inter_vectors(lf.VIDEO_F_INTER))
     write(os.path.join(REPO, "models", "audio-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_audio_logits.txt"),
           audio_vectors(lf.AUDIO_F))
 

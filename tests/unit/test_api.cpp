@@ -37,6 +37,7 @@ Stream encode_video(int kind, int pix_fmt, int frames)
     lmc_config cfg = video_config(pix_fmt, W, H);
     cfg.kind = kind;
     cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
+    cfg.keyint = 8;
     lmc_codec *enc = nullptr;
     char err[512];
     EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
@@ -204,9 +205,23 @@ static void check_golden(const char *name, const Stream &fresh)
 
 TEST(Api, GoldenVideoStreams)
 {
-    check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 2));
-    check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 1));
-    check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 1));
+    check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 3));
+    check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2));
+    check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2));
+}
+
+// Streams written by LMC 0.1 (intra-only model video-s1, feature set 1)
+// still decode to the same frames.
+TEST(Api, GoldenV1VideoStreamsStillDecode)
+{
+    for (const char *name : {"video_yuv420p", "video_gray", "gen_yuv420p"}) {
+        std::string path = data_path((std::string("golden_v1_") + name + ".lmcs").c_str());
+        Stream golden;
+        ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
+        std::string want;
+        std::ifstream(path + ".sha256") >> want;
+        EXPECT_EQ(decode_hash(golden), want) << name;
+    }
 }
 
 TEST(Api, GoldenAudioStream)

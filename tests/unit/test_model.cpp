@@ -61,7 +61,7 @@ TEST(FreqTable, GoldenHashOfTables)
 
 TEST(ModelFile, ShippedModelsLoad)
 {
-    for (const char *name : {"video-s.lmcm", "audio-s.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
         auto m = load_model_file(model_path(name));
         std::vector<uint8_t> bytes = read_bytes(model_path(name));
         EXPECT_EQ(to_hex(m->hash), to_hex(sha256(bytes.data(), bytes.size() - 32)));
@@ -129,7 +129,7 @@ static std::vector<float> test_inputs(int batch, int inputs, unsigned seed)
 
 TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
 {
-    for (const char *name : {"video-s.lmcm", "audio-s.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
         auto r = runner(name);
         const int F = r->model().inputs, N = r->model().outputs, B = 3000;
         std::vector<float> in = test_inputs(B, F, 7);
@@ -200,4 +200,6 @@ static void check_golden(const char *model, const char *file)
 }
 
 TEST(ModelRunner, GoldenVideoLogits) { check_golden("video-s.lmcm", "golden_video_logits.txt"); }
+TEST(ModelRunner, GoldenVideoLargeLogits) { check_golden("video-l.lmcm", "golden_video_l_logits.txt"); }
+TEST(ModelRunner, GoldenVideoIntraV1Logits) { check_golden("video-s1.lmcm", "golden_video_s1_logits.txt"); }
 TEST(ModelRunner, GoldenAudioLogits) { check_golden("audio-s.lmcm", "golden_audio_logits.txt"); }

@@ -192,3 +192,51 @@ TEST(Video, OddSizesAndTinyFrames)
         EXPECT_EQ(io.decoded, f.planes) << w << "x" << h;
     }
 }
+
+// Consecutive real frames: frames after a keyframe are coded against the
+// previous frame, both encoders agree, and a decoder without that frame (a
+// stream entered mid-GOP, or after a damaged packet) refuses until the next
+// keyframe instead of decoding garbage.
+TEST_P(VideoRoundTrip, InterFramesNeedTheirReference)
+{
+    std::vector<Frame> frames;
+    std::vector<Io> io;
+    for (int i = 0; i < 3; i++)
+        frames.push_back(real_frame(GetParam(), i));
+    for (auto &f : frames)
+        io.emplace_back(f);
+    const StreamHeader h = header_for(frames[0]);
+    VideoCodec enc(h, video_runner()), stepwise(h, video_runner());
+    std::vector<std::vector<uint8_t>> pkt(3);
+    for (int i = 0; i < 3; i++) {
+        std::vector<uint8_t> other;
+        EXPECT_EQ(enc.encode(io[i].in.data(), io[i].strides.data(), i == 0, pkt[i]), i == 0);
+        stepwise.encode_stepwise(io[i].in.data(), io[i].strides.data(), i == 0, other);
+        EXPECT_EQ(pkt[i], other) << "frame " << i;
+    }
+    EXPECT_LT(pkt[1].size(), pkt[0].size()) << "a static camera: the previous frame must help";
+
+    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p, int i) {
+        try {
+            dec.decode(p.data(), p.size(), io[i].out.data(), io[i].strides.data());
+            return (int)LMC_OK;
+        } catch (const Error &e) {
+            return e.status();
+        }
+    };
+    VideoCodec dec(h, video_runner());
+    EXPECT_EQ(status(dec, pkt[1], 1), LMC_ERR_INVALID_DATA) << "inter frame first";
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ(status(dec, pkt[i], i), LMC_OK) << i;
+        EXPECT_EQ(io[i].decoded, frames[i].planes) << "frame " << i;
+    }
+    EXPECT_EQ(status(dec, pkt[0], 0), LMC_OK);
+    auto bad = pkt[1];
+    bad[bad.size() / 2] ^= 4;
+    EXPECT_EQ(status(dec, bad, 1), LMC_ERR_INVALID_DATA);
+    EXPECT_EQ(status(dec, pkt[2], 2), LMC_ERR_INVALID_DATA) << "after a damaged frame";
+    EXPECT_EQ(status(dec, pkt[0], 0), LMC_OK) << "a keyframe restarts";
+    EXPECT_EQ(status(dec, pkt[1], 1), LMC_OK);
+    dec.reset_reference();
+    EXPECT_EQ(status(dec, pkt[2], 2), LMC_ERR_INVALID_DATA) << "after a flush";
+}
