@@ -38,7 +38,7 @@ private:
     std::vector<int32_t> logits_;
 };
 
-// Model inputs for sample i of a channel (docs/format.md section 7).
+// Model inputs for sample i of a channel (docs/format.md section 8).
 void audio_context(const int32_t *e, const int32_t *e0, int i, int k, float *f);
 // Rice parameter of a block from its zigzagged residuals.
 int audio_rice_k(const int32_t *e, int n);

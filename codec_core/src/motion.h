@@ -1,4 +1,4 @@
-// Block motion for inter frames (docs/format.md section 8): the encoder
+// Block motion for inter frames (docs/format.md section 7): the encoder
 // estimates one integer vector per 16x16 luma block against the previous
 // decoded frame and sends it; both sides then build the motion-aligned
 // reference planes that the model sees as context.

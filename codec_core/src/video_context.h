@@ -1,4 +1,4 @@
-// Per-sample model inputs for video (docs/format.md sections 6 and 8):
+// Per-sample model inputs for video (docs/format.md sections 6 and 7):
 // causal neighbours relative to the sample's base prediction, the residuals
 // of planes already coded at the same position and, in inter frames, the
 // motion-aligned previous frame.

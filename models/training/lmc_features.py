@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Model inputs of LMC, exactly as docs/format.md sections 6 (video, feature_set 1)
-and 7 (audio, feature_set 2) define them. Vectorised numpy; the C++ codec computes
+"""Model inputs of LMC, exactly as docs/format.md sections 6 and 7 (video, feature_sets 1 and 3)
+and 8 (audio, feature_set 2) define them. Vectorised numpy; the C++ codec computes
 the same numbers one sample at a time.
 
 Video:  video_plane_features(planes, pix_fmt) -> list per plane of (feats int8 [h*w,14],
@@ -110,7 +110,7 @@ def video_plane_features(planes, pix_fmt):
     return out
 
 
-# ---- inter frames (format.md section 8, feature_set 3) -----------------------------------
+# ---- inter frames (format.md section 7, feature_set 3) -----------------------------------
 VIDEO_F_INTER = 24
 MOTION_BLOCK = 16
 MOTION_RANGE = 16

@@ -3,7 +3,7 @@
 """Self-checks of the training code against docs/format.md, written the slow, literal
 way (one sample at a time) and compared with the vectorised code:
   - video features and symbols (section 6), all pixel formats, tiny odd sizes too;
-  - audio features, symbols and k (section 7), mono and stereo;
+  - audio features, symbols and k (section 8), mono and stereo;
   - LUT / frequency table (section 2) and the .lmcm round trip (section 3);
   - the float64-GEMM integer forward equals the pure int64 one.
 Run: python3 models/training/test_training.py   (prints 'N passed, 0 failed')."""

@@ -8,7 +8,7 @@
 
 Every clip of the train split is cut into packets of `block` samples per channel;
 per packet and channel the LPC (order 12, shift 12), residual, k and features are
-computed by lmc_features.audio_block_features (docs/format.md section 7); the model
+computed by lmc_features.audio_block_features (docs/format.md section 8); the model
 learns the distribution of the symbol v = min(u >> k, 63). Writes the same files as
 train_video.py.
 """
