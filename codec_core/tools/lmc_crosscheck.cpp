@@ -20,7 +20,8 @@ using Clock = std::chrono::steady_clock;
 
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-static int encode(const char *device, const char *in, const char *out, int max_frames, bool gen)
+static int encode(const char *device, const char *in, const char *out, int max_frames, bool gen,
+                  const char *model, int keyint)
 {
     Y4m clip = read_y4m(in);
     if (clip.frames.empty()) {
@@ -36,6 +37,8 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     cfg.pix_fmt = clip.mono ? LMC_PIX_GRAY8 : LMC_PIX_YUV420P;
     cfg.device = device;
     cfg.threads = 2;
+    cfg.model = model;
+    cfg.keyint = keyint;
     lmc_codec *enc;
     char err[512];
     if (lmc_encoder_open(&enc, &cfg, err, sizeof err) < 0) {
@@ -119,10 +122,11 @@ int main(int argc, char **argv)
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc >= 5)
         return encode(argv[2], argv[3], argv[4], argc > 5 ? atoi(argv[5]) : 1 << 30,
-                      argc > 6 && std::string(argv[6]) == "gen");
+                      argc > 6 && std::string(argv[6]) == "gen", argc > 7 ? argv[7] : nullptr,
+                      argc > 8 ? atoi(argv[8]) : 30);
     if (cmd == "decode" && argc == 4)
         return decode(argv[2], argv[3]);
-    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen]\n"
+    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT=30]\n"
                     "       lmc-crosscheck decode cpu|cuda IN.lmcg\n");
     return 2;
 }
