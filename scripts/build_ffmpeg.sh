@@ -144,6 +144,14 @@ for f in "${PLUGINS[@]}"; do
         cp "$f" "$dst"
     fi
 done
+# The wrappers include the installed lmc.h, whose install keeps the source's
+# old mtime, so make may not see it change: rebuild them when it does.
+HEADER_STAMP=$SRC/.lmc-header.stamp
+header_hash=$(sha256sum "$LMC_PREFIX/include/lmc/lmc.h" | cut -d' ' -f1)
+if [ "$(cat "$HEADER_STAMP" 2>/dev/null)" != "$header_hash" ]; then
+    rm -f "$SRC"/libavcodec/liblmc_*.o
+    echo "$header_hash" >"$HEADER_STAMP"
+fi
 
 # -------------------------------------------------------------- 4. configure
 export PKG_CONFIG_PATH="$LMC_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"

@@ -107,6 +107,21 @@ class IntMLP(torch.nn.Module):
                 "num_outputs": self.sizes[-1], "name": name, "layers": layers}
 
 
+def from_lmcm(m):
+    """An IntMLP in the QAT phase that computes exactly the integer model m (as read by
+    lmcm.read_lmcm): w = W / 2^shift and b = b / 2^shift with the model's own shifts, so
+    layer_params rounds them back to W and b (exact in fp32: |W| <= 127, |b| < 2^24)."""
+    sizes = [m["num_inputs"]] + [L["W"].shape[0] for L in m["layers"]]
+    model = IntMLP(sizes)
+    with torch.no_grad():
+        for i, L in enumerate(m["layers"]):
+            s = 2.0 ** L["shift"]
+            model.W[i].copy_(torch.from_numpy(L["W"] / s))
+            model.b[i].copy_(torch.from_numpy(L["b"] / s))
+        model.shifts.copy_(torch.tensor([L["shift"] for L in m["layers"]], dtype=torch.int64))
+    return model
+
+
 def bits_loss(logits, target):
     return F.cross_entropy(logits * (LN2 / 16.0), target) / LN2
 
