@@ -35,6 +35,9 @@ private:
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Torch> torch_;
     int threads_;
+
+public:
+    int threads() const { return threads_; }
 };
 
 } // namespace lmc

@@ -1,6 +1,7 @@
 #include "video_codec.h"
 
 #include <cstring>
+#include <future>
 
 #include "errors.h"
 #include "freq_table.h"
@@ -19,6 +20,7 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
 {
     const Model &m = runner_->model();
     inter_features_ = m.feature_set == kFeaturesVideoV3;
+    adaptive_ = inter_features_;
     ninputs_ = inter_features_ ? kVideoInputsInter : kVideoInputsIntra;
     if (m.kind != kModelVideo || (m.feature_set != kFeaturesVideoV1 && !inter_features_) ||
         m.inputs != ninputs_ || m.outputs != kVideoSymbols)
@@ -90,6 +92,8 @@ static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
 bool VideoCodec::begin_frame(bool keyframe)
 {
     inter_ = !keyframe && inter_features_ && have_reference_;
+    if (!inter_ && adaptive_)
+        mixer_.reset();
     return !inter_;
 }
 
@@ -139,28 +143,85 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
         w[p] = planes_[p].w, h[p] = planes_[p].h;
     int steps = schedule_steps(w, h, nplanes_);
 
-    inputs_.resize((size_t)kEncodeChunk * ninputs_);
-    logits_.resize((size_t)kEncodeChunk * kVideoSymbols);
-    std::vector<uint8_t> symbols(kEncodeChunk);
-    int n = 0;
-    uint32_t g[kVideoSymbols];
-    auto flush = [&]() {
-        runner_->run(inputs_.data(), n, logits_.data());
-        for (int i = 0; i < n; i++) {
-            uint32_t total = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols, g);
-            enc.encode(cum_below(g, symbols[i]), g[symbols[i]], total);
-        }
-        n = 0;
-    };
+    // Sample positions in coding order, packed as plane << 28 | y << 14 | x.
+    std::vector<uint32_t> order;
+    order.reserve(source_[0].size() * nplanes_);
     for (int t = 0; t < steps; t++)
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
-                int P = video_context(planes_, p, x, y, inter_features_, mf, &inputs_[(size_t)n * ninputs_]);
-                symbols[n] = (uint8_t)(planes_[p].px[(size_t)y * w[p] + x] - P);
-                if (++n == kEncodeChunk)
-                    flush();
+                order.push_back((uint32_t)p << 28 | (uint32_t)y << 14 | (uint32_t)x);
             });
-    flush();
+
+    // Chunks of samples: inputs, network and frequency tables for one chunk
+    // are computed (on a second thread when we have one) while the previous
+    // chunk is range coded; the adaptive stage and the coder stay in order.
+    struct Chunk {
+        size_t first = 0;
+        int n = 0;
+        std::vector<float> inputs;
+        std::vector<int32_t> logits;
+        std::vector<uint32_t> g, gtotal;
+        std::vector<uint8_t> symbols;
+        std::vector<int> contexts;
+    };
+    auto compute = [this, &order, mf](Chunk &c) {
+        c.inputs.resize((size_t)kEncodeChunk * ninputs_);
+        c.logits.resize((size_t)kEncodeChunk * kVideoSymbols);
+        c.g.resize((size_t)kEncodeChunk * kVideoSymbols);
+        c.gtotal.resize(kEncodeChunk);
+        c.symbols.resize(kEncodeChunk);
+        c.contexts.resize(kEncodeChunk);
+        for (int i = 0; i < c.n; i++) {
+            uint32_t o = order[c.first + i];
+            int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
+            float *in = &c.inputs[(size_t)i * ninputs_];
+            int P = video_context(planes_, p, x, y, inter_features_, mf, in);
+            c.symbols[i] = (uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P);
+            c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
+        }
+        runner_->run(c.inputs.data(), c.n, c.logits.data());
+        for (int i = 0; i < c.n; i++)
+            c.gtotal[i] = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols,
+                                          &c.g[(size_t)i * kVideoSymbols]);
+    };
+    uint32_t f[kVideoSymbols];
+    auto code = [&](const Chunk &c) {
+        for (int i = 0; i < c.n; i++) {
+            const uint32_t *g = &c.g[(size_t)i * kVideoSymbols];
+            int sym = c.symbols[i];
+            if (adaptive_) {
+                uint32_t mixed = mixer_.mix(c.contexts[i], g, c.gtotal[i], f);
+                enc.encode(cum_below(f, sym), f[sym], mixed);
+                mixer_.update(c.contexts[i], sym, g, c.gtotal[i]);
+            } else {
+                enc.encode(cum_below(g, sym), g[sym], c.gtotal[i]);
+            }
+        }
+    };
+    const size_t nchunks = (order.size() + kEncodeChunk - 1) / kEncodeChunk;
+    Chunk chunk[2];
+    auto prepare = [&](size_t k) -> Chunk & {
+        Chunk &c = chunk[k % 2];
+        c.first = k * kEncodeChunk;
+        c.n = (int)std::min<size_t>(kEncodeChunk, order.size() - c.first);
+        return c;
+    };
+    const bool pipelined = runner_->threads() > 1 && !runner_->on_cuda();
+    if (nchunks)
+        compute(prepare(0));
+    for (size_t k = 0; k < nchunks; k++) {
+        std::future<void> next;
+        if (k + 1 < nchunks) {
+            Chunk &c = prepare(k + 1);
+            if (pipelined)
+                next = std::async(std::launch::async, [&compute, &c] { compute(c); });
+            else
+                compute(c);
+        }
+        code(chunk[k % 2]);
+        if (next.valid())
+            next.get();
+    }
 }
 
 template <bool kEncode>
@@ -177,15 +238,17 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     inputs_.resize(widest * ninputs_);
     const MotionField *mf = inter_ ? &motion_ : nullptr;
     logits_.resize(widest * kVideoSymbols);
-    struct Pos { int p, x, y, P; };
+    struct Pos { int p, x, y, P, ctx; };
     std::vector<Pos> pos(widest);
-    uint32_t g[kVideoSymbols], bins[kVideoSymbols];
+    uint32_t g[kVideoSymbols], f[kVideoSymbols], bins[kVideoSymbols];
 
     for (int t = 0; t < steps; t++) {
         int n = 0;
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
-                pos[n] = {p, x, y, video_context(planes_, p, x, y, inter_features_, mf, &inputs_[(size_t)n * ninputs_])};
+                float *in = &inputs_[(size_t)n * ninputs_];
+                int P = video_context(planes_, p, x, y, inter_features_, mf, in);
+                pos[n] = {p, x, y, P, adaptive_ ? AdaptiveMixer::context(in) : 0};
                 n++;
             });
         runner_->run(inputs_.data(), n, logits_.data());
@@ -196,30 +259,43 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
             uint32_t total = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols, g);
             int value;
             if (d == 0) {
+                const uint32_t *t = g;
+                uint32_t coded_total = total;
+                if (adaptive_) {
+                    coded_total = mixer_.mix(q.ctx, g, total, f);
+                    t = f;
+                }
                 int sym;
                 if (kEncode) {
                     sym = (uint8_t)(source_[q.p][at] - q.P);
-                    enc->encode(cum_below(g, sym), g[sym], total);
+                    enc->encode(cum_below(t, sym), t[sym], coded_total);
                 } else {
-                    uint32_t target = dec->decode_target(total), c = 0;
-                    for (sym = 0; sym < kVideoSymbols - 1 && c + g[sym] <= target; sym++)
-                        c += g[sym];
-                    dec->consume(c, g[sym]);
+                    uint32_t target = dec->decode_target(coded_total), c = 0;
+                    for (sym = 0; sym < kVideoSymbols - 1 && c + t[sym] <= target; sym++)
+                        c += t[sym];
+                    dec->consume(c, t[sym]);
                 }
+                if (adaptive_)
+                    mixer_.update(q.ctx, sym, g, total);
                 value = (uint8_t)(q.P + sym);
             } else {
                 int qmin, j;
-                int nb = gen_bins(g, q.P, d, bins, &qmin);
+                uint32_t coded_total = total;
+                if (adaptive_)
+                    coded_total = mixer_.mix(q.ctx, g, total, f);
+                int nb = gen_bins(adaptive_ ? f : g, q.P, d, bins, &qmin);
                 if (kEncode) {
                     j = quantise(source_[q.p][at] - q.P, d) - qmin;
-                    enc->encode(cum_below(bins, j), bins[j], total);
+                    enc->encode(cum_below(bins, j), bins[j], coded_total);
                 } else {
-                    uint32_t target = dec->decode_target(total), c = 0;
+                    uint32_t target = dec->decode_target(coded_total), c = 0;
                     for (j = 0; j < nb - 1 && c + bins[j] <= target; j++)
                         c += bins[j];
                     dec->consume(c, bins[j]);
                 }
                 value = std::clamp(q.P + (qmin + j) * (2 * d + 1), 0, 255);
+                if (adaptive_) // counts of the reconstructed residual
+                    mixer_.update(q.ctx, (value - q.P) & 255, g, total);
             }
             s.px[at] = (uint8_t)value;
             s.res[at] = (int16_t)(value - q.P);
@@ -274,6 +350,8 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     require_data((flags & ~kPacketKeyframe) == 0, "unknown packet flags (newer stream?)");
     inter_ = !(flags & kPacketKeyframe);
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
+    if (!inter_ && adaptive_)
+        mixer_.reset();
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
                                    "or an earlier frame failed): decoding resumes at the next keyframe");

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "adaptive_mix.h"
 #include "model_runner.h"
 #include "stream_header.h"
 #include "video_context.h"
@@ -65,6 +66,8 @@ private:
     bool have_reference_ = false;
     bool inter_ = false;          // the frame being coded is an inter frame
     MotionField motion_;
+    bool adaptive_ = false;       // feature set 3: counts mixed in (format.md 7.1)
+    AdaptiveMixer mixer_;
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
 };

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "adaptive_mix.h"
 #include "motion.h"
 #include "range_coder.h"
 #include "test_support.h"
@@ -139,4 +140,33 @@ TEST(InterContext, MotionRoundTrip)
     EXPECT_EQ(got.intra, mf.intra);
     EXPECT_EQ(got.mvx, mf.mvx);
     EXPECT_EQ(got.mvy, mf.mvy);
+}
+
+// The adaptive stage keeps every frequency >= 1 and the total within the
+// range coder's limit, starts as the network's distribution, and learns a
+// symbol the network under-rates.
+TEST(AdaptiveMixer, BoundsAndLearning)
+{
+    AdaptiveMixer mixer;
+    uint32_t g[256], f[256];
+    uint32_t gtotal = 0;
+    for (int s = 0; s < 256; s++)
+        gtotal += g[s] = s == 0 ? 60000 : (s < 21 ? 250 : 1);
+    const float inputs[kVideoInputsInter] = {};
+    int ctx = AdaptiveMixer::context(inputs);
+    uint32_t total = mixer.mix(ctx, g, gtotal, f);
+    EXPECT_LE(total, kMaxTotal);
+    for (int s = 0; s < 256; s++)
+        EXPECT_GE(f[s], 1u);
+    EXPECT_NEAR((double)f[0] / total, (double)g[0] / gtotal, 0.01);
+    for (int i = 0; i < 3000; i++) {
+        mixer.update(ctx, 200, g, gtotal);
+        total = mixer.mix(ctx, g, gtotal, f);
+        ASSERT_LE(total, kMaxTotal);
+        ASSERT_GE(*std::min_element(f, f + 256), 1u);
+    }
+    EXPECT_GT((double)f[200] / total, 0.5) << "a symbol seen 3000 times in a row";
+    mixer.reset();
+    mixer.mix(ctx, g, gtotal, f);
+    EXPECT_LT(f[200], 4u) << "reset forgets";
 }

@@ -1,0 +1,101 @@
+#include "adaptive_mix.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "freq_table.h"
+
+namespace lmc {
+
+namespace {
+
+// Network weight in sixteenths: p = W/16 * p_net + (16 - W)/16 * p_counts,
+// p_counts(s) = (count[s] + p_net(s)) / (n + 1). Weight 0 is never used: the
+// counts alone know nothing of the sample's own neighbourhood.
+constexpr int kWeight[AdaptiveMixer::kWeights] = {16, 14, 12, 10, 8, 6, 4, 2};
+constexpr uint32_t kMaxCount = 255;    // counts are halved beyond this
+constexpr uint32_t kMaxCost = 1u << 22; // costs are halved beyond this
+constexpr uint64_t kScaledTotal = 65536 - 256;
+
+// Numerator of p(s) at weight w over the common denominator 16 T (n + 1).
+inline uint64_t numerator(int w, uint32_t g, uint32_t count, uint32_t gtotal, uint32_t n)
+{
+    return (uint64_t)w * g * (n + 1) + (uint64_t)(16 - w) * ((uint64_t)count * gtotal + g);
+}
+
+// -log2(num / den) in 1/16 bit (capped at 256), through the format's 2^(-k/16) table.
+int neglog2_16(uint64_t num, uint64_t den)
+{
+    uint64_t v = (num << 15) / den; // p * 2^15
+    int lo = 0, hi = 256;           // smallest k with logit_lut(k) <= v
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (logit_lut(mid) <= v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+} // namespace
+
+AdaptiveMixer::AdaptiveMixer() : ctx_(kContexts) { reset(); }
+
+void AdaptiveMixer::reset() { memset(ctx_.data(), 0, ctx_.size() * sizeof(Context)); }
+
+int AdaptiveMixer::context(const float *f)
+{
+    int group = f[10] == 0.f ? 0 : 1;                     // luma/G or chroma/B/R
+    int temporal = std::min(15, (int)f[23]);              // 0 in keyframes
+    int spatial = std::min(7, (int)f[13] >> 1);
+    int left = f[16] < 0.f ? 0 : f[16] == 0.f ? 1 : 2;    // W - aligned W
+    int above = f[17] < 0.f ? 0 : f[17] == 0.f ? 1 : 2;   // N - aligned N
+    return ((group * 16 + temporal) * 8 + spatial) * 9 + left * 3 + above;
+}
+
+int AdaptiveMixer::best_weight(const Context &c) const
+{
+    int best = 0;
+    for (int k = 1; k < kWeights; k++)
+        if (c.cost[k] < c.cost[best])
+            best = k;
+    return kWeight[best];
+}
+
+uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const
+{
+    const Context &c = ctx_[ctx];
+    const int w = best_weight(c);
+    const uint64_t den = 16ull * gtotal * (c.n + 1);
+    const uint64_t scale = (kScaledTotal << 32) / den;
+    uint32_t total = 0;
+    for (int s = 0; s < 256; s++) {
+        uint32_t v = (uint32_t)((numerator(w, g[s], c.count[s], gtotal, c.n) * scale) >> 32);
+        out[s] = v ? v : 1;
+        total += out[s];
+    }
+    return total;
+}
+
+void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, uint32_t gtotal)
+{
+    Context &c = ctx_[ctx];
+    const uint64_t den = 16ull * gtotal * (c.n + 1);
+    bool halve = false;
+    for (int k = 0; k < kWeights; k++) {
+        c.cost[k] += neglog2_16(numerator(kWeight[k], g[sym], c.count[sym], gtotal, c.n), den);
+        halve |= c.cost[k] > kMaxCost;
+    }
+    if (halve)
+        for (uint32_t &v : c.cost)
+            v >>= 1;
+    c.count[sym]++;
+    if (++c.n > kMaxCount) {
+        c.n = 0;
+        for (uint16_t &v : c.count)
+            c.n += v = (uint16_t)(v >> 1);
+    }
+}
+
+} // namespace lmc

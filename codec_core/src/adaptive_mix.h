@@ -1,0 +1,45 @@
+// Adaptive stage on top of the network for feature set 3 (docs/format.md
+// section 7.1). The network is trained offline; a clip it has never seen
+// (a lossy-origin static background, say) has statistics it cannot know.
+// Per context (plane group x temporal activity x spatial activity x signs of
+// the left and upper neighbours' temporal residuals) this stage counts the symbols of
+// the frames coded so far since the keyframe and mixes those counts with the
+// network's frequencies, at the weight that has coded the past symbols of
+// that context most cheaply. All integer, updated in coding order, reset at
+// every keyframe (so seeking still starts cleanly at keyframes).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace lmc {
+
+class AdaptiveMixer {
+public:
+    static constexpr int kContexts = 2 * 16 * 8 * 9;
+    static constexpr int kWeights = 8;
+
+    AdaptiveMixer();
+    void reset();
+
+    // The context of a sample from its feature set 3 inputs.
+    static int context(const float *inputs);
+
+    // Final frequencies (each >= 1, total returned, <= 2^16) from the
+    // network's g[256] (total gtotal).
+    uint32_t mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const;
+
+    // Records that sym was coded in ctx with network frequencies g.
+    void update(int ctx, int sym, const uint32_t *g, uint32_t gtotal);
+
+private:
+    struct Context {
+        uint16_t count[256];
+        uint32_t n;
+        uint32_t cost[kWeights]; // past code length at each weight, 1/16 bit
+    };
+    int best_weight(const Context &c) const;
+    std::vector<Context> ctx_;
+};
+
+} // namespace lmc
