@@ -14,7 +14,7 @@ namespace {
 // counts alone know nothing of the sample's own neighbourhood.
 constexpr int kWeight[AdaptiveMixer::kWeights] = {16, 14, 12, 10, 8, 6, 4, 2};
 constexpr uint32_t kMaxCount = 255;    // counts are halved beyond this
-constexpr uint32_t kMaxCost = 1u << 22; // costs are halved beyond this
+constexpr uint32_t kMaxCost = 1u << 14; // costs are halved beyond this
 constexpr uint64_t kScaledTotal = 65536 - 256;
 
 // Numerator of p(s) at weight w over the common denominator 16 T (n + 1).
@@ -51,7 +51,9 @@ int AdaptiveMixer::context(const float *f)
     int spatial = std::min(7, (int)f[13] >> 1);
     int left = f[16] < 0.f ? 0 : f[16] == 0.f ? 1 : 2;    // W - aligned W
     int above = f[17] < 0.f ? 0 : f[17] == 0.f ? 1 : 2;   // N - aligned N
-    return ((group * 16 + temporal) * 8 + spatial) * 9 + left * 3 + above;
+    int d = (int)(f[15] < 0.f ? -f[15] : f[15]);          // |other predictor - P|
+    int agree = d == 0 ? 0 : d <= 2 ? 1 : 2;
+    return (((group * 16 + temporal) * 8 + spatial) * 9 + left * 3 + above) * 3 + agree;
 }
 
 int AdaptiveMixer::best_weight(const Context &c) const

@@ -2,7 +2,8 @@
 // section 7.1). The network is trained offline; a clip it has never seen
 // (a lossy-origin static background, say) has statistics it cannot know.
 // Per context (plane group x temporal activity x spatial activity x signs of
-// the left and upper neighbours' temporal residuals) this stage counts the symbols of
+// the left and upper neighbours' temporal residuals x agreement of the two
+// predictors) this stage counts the symbols of
 // the frames coded so far since the keyframe and mixes those counts with the
 // network's frequencies, at the weight that has coded the past symbols of
 // that context most cheaply. All integer, updated in coding order, reset at
@@ -16,7 +17,7 @@ namespace lmc {
 
 class AdaptiveMixer {
 public:
-    static constexpr int kContexts = 2 * 16 * 8 * 9;
+    static constexpr int kContexts = 2 * 16 * 8 * 9 * 3;
     static constexpr int kWeights = 8;
 
     AdaptiveMixer();
