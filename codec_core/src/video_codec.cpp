@@ -87,14 +87,12 @@ static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
     return nb;
 }
 
-// Decides whether this frame is an inter frame (needs a model of feature
-// set 3 and a previous frame); returns whether it is a keyframe.
-bool VideoCodec::begin_frame(bool keyframe)
+// Every keyframe restarts the adaptive stage, in encoder and decoder alike.
+void VideoCodec::start_frame(bool inter)
 {
-    inter_ = !keyframe && inter_features_ && have_reference_;
+    inter_ = inter;
     if (!inter_ && adaptive_)
         mixer_.reset();
-    return !inter_;
 }
 
 // Encoder: motion of the source luma against the previous reconstruction;
@@ -306,40 +304,34 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
 bool VideoCodec::encode(const uint8_t *const planes[], const int strides[], bool keyframe,
                         std::vector<uint8_t> &packet)
 {
+    return encode_frame(planes, strides, keyframe, header_.kind == LMC_KIND_GEN, packet);
+}
+
+bool VideoCodec::encode_stepwise(const uint8_t *const planes[], const int strides[], bool keyframe,
+                                 std::vector<uint8_t> &packet)
+{
+    return encode_frame(planes, strides, keyframe, true, packet);
+}
+
+bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[], bool keyframe,
+                              bool wavefront, std::vector<uint8_t> &packet)
+{
     load_source(planes, strides);
-    keyframe = begin_frame(keyframe);
-    begin_packet(packet, keyframe ? kPacketKeyframe : 0);
+    start_frame(!keyframe && inter_features_ && have_reference_);
+    begin_packet(packet, inter_ ? 0 : kPacketKeyframe);
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
         encode_motion(enc, motion_);
     }
-    if (header_.kind == LMC_KIND_GEN)
+    if (wavefront)
         code_wavefront<true>(&enc, nullptr);
     else
         encode_batched(enc);
     enc.finish();
     end_packet(packet);
     keep_reference();
-    return keyframe;
-}
-
-bool VideoCodec::encode_stepwise(const uint8_t *const planes[], const int strides[], bool keyframe,
-                                 std::vector<uint8_t> &packet)
-{
-    load_source(planes, strides);
-    keyframe = begin_frame(keyframe);
-    begin_packet(packet, keyframe ? kPacketKeyframe : 0);
-    RangeEncoder enc(packet);
-    if (inter_) {
-        estimate_and_align();
-        encode_motion(enc, motion_);
-    }
-    code_wavefront<true>(&enc, nullptr);
-    enc.finish();
-    end_packet(packet);
-    keep_reference();
-    return keyframe;
+    return !inter_;
 }
 
 void VideoCodec::decode_frame(const uint8_t *data, size_t size)
@@ -348,10 +340,8 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
     require_data((flags & ~kPacketKeyframe) == 0, "unknown packet flags (newer stream?)");
-    inter_ = !(flags & kPacketKeyframe);
+    start_frame(!(flags & kPacketKeyframe));
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
-    if (!inter_ && adaptive_)
-        mixer_.reset();
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
                                    "or an earlier frame failed): decoding resumes at the next keyframe");

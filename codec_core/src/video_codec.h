@@ -46,7 +46,9 @@ public:
 
 private:
     void load_source(const uint8_t *const planes[], const int strides[]);
-    bool begin_frame(bool keyframe);
+    bool encode_frame(const uint8_t *const planes[], const int strides[], bool keyframe, bool wavefront,
+                      std::vector<uint8_t> &packet);
+    void start_frame(bool inter);
     void estimate_and_align();
     void align_reference();
     void keep_reference();
