@@ -26,11 +26,12 @@ inline uint64_t numerator(int w, uint32_t g, uint32_t count, uint32_t gtotal, ui
 // -log2(num / den) in 1/16 bit (capped at 256), through the format's 2^(-k/16) table.
 int neglog2_16(uint64_t num, uint64_t den)
 {
+    static const uint32_t *lut = logit_lut_table();
     uint64_t v = (num << 15) / den; // p * 2^15
     int lo = 0, hi = 256;           // smallest k with logit_lut(k) <= v
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (logit_lut(mid) <= v)
+        if (lut[mid] <= v)
             hi = mid;
         else
             lo = mid + 1;

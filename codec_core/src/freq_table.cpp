@@ -17,6 +17,8 @@ static const struct Lut {
     Lut() { for (int k = 0; k < 256; k++) v[k] = logit_lut(k); }
 } kLut;
 
+const uint32_t *logit_lut_table() { return kLut.v; }
+
 uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
 {
     int32_t m = *std::max_element(logits, logits + n);

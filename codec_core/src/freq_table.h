@@ -8,6 +8,8 @@ namespace lmc {
 
 // p_i is proportional to 2^(logit_i / 16); LUT[k] is 2^15 * 2^(-k/16), >= 1.
 uint32_t logit_lut(int k);
+// The same 256 values as a table, for inner loops.
+const uint32_t *logit_lut_table();
 
 // Fills g[0..n) (each >= 1) from logits[0..n); returns their total (<= 2^16).
 uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);

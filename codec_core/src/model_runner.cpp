@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <algorithm>
 #include <cstring>
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include "errors.h"
@@ -16,6 +17,19 @@ constexpr int kSmallBatch = 8;
 // 0.4 s decode into 15 s (measured on 2 cores under load).
 constexpr int kParallelBatch = 4096;
 
+// LibTorch builds that hand GEMMs to OpenBLAS (Debian's) get OpenBLAS's own
+// thread pool, which at::set_num_threads does not reach. Its workers spin
+// in sched_yield between our small GEMMs: measured on 2 cores, the batched
+// encoder spent 3.4 s of system time on 8 CIF frames and ran slower than the
+// decoder. liblmc parallelises above the GEMM (encoder pipeline), so OpenBLAS
+// gets one thread. Other BLAS libraries do not export this symbol.
+static void limit_openblas_threads()
+{
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        set(1);
+}
+
 struct ModelRunner::Torch {
     torch::Device device{torch::kCPU};
     std::vector<torch::Tensor> weight_t; // [in, out] float
@@ -25,6 +39,7 @@ struct ModelRunner::Torch {
 ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &device, int threads)
     : model_(std::move(model)), torch_(new Torch), threads_(std::max(threads, 1))
 {
+    limit_openblas_threads();
     bool want_cuda = device == "cuda";
     if (want_cuda && !torch::cuda::is_available())
         fail(LMC_ERR_UNSUPPORTED, "device cuda requested, but liblmc's LibTorch has no usable CUDA device");

@@ -150,23 +150,20 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
                 order.push_back((uint32_t)p << 28 | (uint32_t)y << 14 | (uint32_t)x);
             });
 
-    // Chunks of samples: inputs, network and frequency tables for one chunk
-    // are computed (on a second thread when we have one) while the previous
-    // chunk is range coded; the adaptive stage and the coder stay in order.
+    // Chunks of samples: inputs and network outputs for one chunk are
+    // computed (on a second thread when we have one) while the previous chunk
+    // is range coded; the adaptive stage and the coder stay in order.
     struct Chunk {
         size_t first = 0;
         int n = 0;
         std::vector<float> inputs;
         std::vector<int32_t> logits;
-        std::vector<uint32_t> g, gtotal;
         std::vector<uint8_t> symbols;
         std::vector<int> contexts;
     };
     auto compute = [this, &order, mf](Chunk &c) {
         c.inputs.resize((size_t)kEncodeChunk * ninputs_);
         c.logits.resize((size_t)kEncodeChunk * kVideoSymbols);
-        c.g.resize((size_t)kEncodeChunk * kVideoSymbols);
-        c.gtotal.resize(kEncodeChunk);
         c.symbols.resize(kEncodeChunk);
         c.contexts.resize(kEncodeChunk);
         for (int i = 0; i < c.n; i++) {
@@ -178,21 +175,20 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
             c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
         }
         runner_->run(c.inputs.data(), c.n, c.logits.data());
-        for (int i = 0; i < c.n; i++)
-            c.gtotal[i] = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols,
-                                          &c.g[(size_t)i * kVideoSymbols]);
     };
-    uint32_t f[kVideoSymbols];
+    // The frequency tables are made on the coding side: that balances the two
+    // threads (features + GEMM against tables + mixing + coding).
+    uint32_t g[kVideoSymbols], f[kVideoSymbols];
     auto code = [&](const Chunk &c) {
         for (int i = 0; i < c.n; i++) {
-            const uint32_t *g = &c.g[(size_t)i * kVideoSymbols];
+            uint32_t gtotal = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
             int sym = c.symbols[i];
             if (adaptive_) {
-                uint32_t mixed = mixer_.mix(c.contexts[i], g, c.gtotal[i], f);
+                uint32_t mixed = mixer_.mix(c.contexts[i], g, gtotal, f);
                 enc.encode(cum_below(f, sym), f[sym], mixed);
-                mixer_.update(c.contexts[i], sym, g, c.gtotal[i]);
+                mixer_.update(c.contexts[i], sym, g, gtotal);
             } else {
-                enc.encode(cum_below(g, sym), g[sym], c.gtotal[i]);
+                enc.encode(cum_below(g, sym), g[sym], gtotal);
             }
         }
     };
