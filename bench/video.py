@@ -3,7 +3,8 @@
 
     /usr/bin/python3 bench/video.py [--split test] [--items coffee,cube] [--frames N]
         [--models models/video-s.lmcm ...] [--gop 30] [--threads 2]
-        [--device cuda] [--ffmpeg build/install/bin/ffmpeg] [--corpus build/corpus]
+        [--codecs lmc,ffv1] [--device cuda] [--ffmpeg build/install/bin/ffmpeg]
+        [--corpus build/corpus]
 
 Every video item of build/corpus/SPLIT (see models/training/corpus.py) is written to
 a temporary .y4m (gbrp, which y4m cannot hold, as raw gbrp), coded by every codec,
@@ -128,10 +129,13 @@ def write_pnm(path, img):
 
 def read_pnm(path):
     data = Path(path).read_bytes()
-    magic, w, h, maxval, pixels = data.split(maxsplit=4)
+    # Exactly one whitespace byte ends the header: the first pixel may itself be
+    # a whitespace byte (9, 10, 13, 32), which split() would eat.
+    m = re.match(rb"(P[56])\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    magic, w, h, maxval = m.groups()
     assert maxval == b"255", path
     shape = (int(h), int(w), 3) if magic == b"P6" else (int(h), int(w))
-    return np.frombuffer(pixels, np.uint8).reshape(shape)
+    return np.frombuffer(data[m.end():], np.uint8).reshape(shape)
 
 
 # ---------------------------------------------------------------- running
@@ -396,7 +400,11 @@ def versions(opt):
 
 
 def plot(tot, path, title):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # the GPU machine's Python has none: tables only
+        print("matplotlib missing: no plot", file=sys.stderr)
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     names = list(tot)
@@ -455,6 +463,8 @@ def parse_args():
     ap.add_argument("--items", default="", help="comma-separated name substrings (default: every item)")
     ap.add_argument("--frames", type=int, default=None, help="at most N frames per item")
     ap.add_argument("--models", nargs="+", default=sorted(map(str, ROOT.glob("models/video-*.lmcm"))))
+    ap.add_argument("--codecs", default="",
+                    help="comma-separated codec name prefixes to run (default: all), e.g. lmc,ffv1")
     ap.add_argument("--gop", type=int, default=30, help="-g for lmc_video")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="-device for lmc_video (cpu, cuda, auto)")
@@ -466,7 +476,8 @@ def main():
     opt = parse_args()
     command = shlex.join(["/usr/bin/python3", "bench/video.py", *sys.argv[1:]])
     items = load_items(opt.corpus, opt.split, [n for n in opt.items.split(",") if n], opt.frames)
-    all_codecs = codecs(opt)
+    wanted = [c for c in opt.codecs.split(",") if c]
+    all_codecs = [c for c in codecs(opt) if not wanted or any(c.name.startswith(w) for w in wanted)]
     rows, failures = [], []
     for unit in items:
         with tempfile.TemporaryDirectory(prefix="lmc-bench-") as tmp:

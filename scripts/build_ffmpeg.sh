@@ -17,6 +17,9 @@
 #   FFMPEG_ORIG_TARBALL  a local ffmpeg_7.1.5.orig.tar.xz to use instead of
 #                        downloading (checked against the known SHA-256)
 #   JOBS                 make -j value (default: nproc)
+#   LMC_FFMPEG_PEERS=0   build without the benchmark peers and players (libx264,
+#                        libx265, SDL2/ffplay, zlib/PNG): for the GPU machine,
+#                        which has none of their libraries
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
@@ -181,6 +184,16 @@ CONFIGURE_ARGS=(
     --enable-indev=lavfi
     --enable-filter=scale,format,null,anull,aformat,aresample,copy,trim,atrim,setpts,testsrc2,sine,color
 )
+if [ "${LMC_FFMPEG_PEERS:-1}" = 0 ]; then
+    CONFIGURE_ARGS=(--prefix="$PREFIX" --disable-everything --disable-autodetect --disable-doc
+        --enable-liblmc --enable-ffprobe
+        --enable-encoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe
+        --enable-decoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe
+        --enable-muxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,framemd5,md5,null
+        --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,pcm_s16le
+        --enable-protocol=file,pipe --enable-filter=scale,format,null,anull,aformat,aresample,copy)
+fi
+command -v nasm >/dev/null || CONFIGURE_ARGS+=(--disable-x86asm)
 # liblmc.so is found at run time through an rpath to its install directory.
 if [ "$LMC_PREFIX" != "$PREFIX" ]; then
     CONFIGURE_ARGS+=(--extra-ldflags="-Wl,-rpath,$LMC_PREFIX/lib -Wl,-rpath,$PREFIX/lib")
@@ -220,4 +233,4 @@ codecs=$("$PREFIX/bin/ffmpeg" -hide_banner -codecs 2>&1) || die "installed ffmpe
 for c in lmc_video lmc_gen lmc_audio; do
     grep -Eq "^ [A-Z.]{6} $c " <<<"$codecs" || die "installed ffmpeg does not list $c"
 done
-say "done: $PREFIX/bin/ffmpeg, ffprobe, ffplay"
+say "done: $PREFIX/bin/ffmpeg, ffprobe$([ "${LMC_FFMPEG_PEERS:-1}" = 0 ] || echo ", ffplay")"

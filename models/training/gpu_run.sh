@@ -6,7 +6,8 @@
 # run continues from the checkpoint carried in build/checkpoints/NAME.pt.
 # The GPU is far from busy with one small MLP, so variants run concurrently:
 #   VARIANTS="A:w_bound_shift=[5,6,6] B:w_bound_shift=[6,6,6]"  (default: one run, config as is)
-#   OUT=/some/dir [SET="k=v ..."] [VARIANTS=...] bash models/training/gpu_run.sh
+#   OUT=/some/dir [SET="k=v ..."] [VARIANTS=...] [EVAL=1] bash models/training/gpu_run.sh
+# EVAL=1 adds the exact integer evaluation on val and test (NAME_eval.json).
 set -o pipefail
 export PYTHONUNBUFFERED=1
 PY=${PY:-python3}
@@ -26,7 +27,7 @@ for name in $CONFIGS; do
       cp build/checkpoints/$name.pt $d/$name.pt; resume=(--resume)
     fi
     $PY models/training/train_$fam.py --config models/training/configs/$name.json "${resume[@]}" \
-        --out $d/models --logdir $d/logs --ckpt $d/$name.pt --set $SET $ov > $d/logs/run.log 2>&1 &
+        --out $d/models --logdir $d/logs --ckpt $d/$name.pt ${EVAL:+--eval} --set $SET $ov > $d/logs/run.log 2>&1 &
   done
 done
 wait
