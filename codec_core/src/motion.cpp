@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "errors.h"
-#include "range_coder.h"
+#include "adaptive_table.h"
 
 namespace lmc {
 
@@ -65,53 +65,7 @@ void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intr
         }
 }
 
-namespace {
-
-// Adaptive frequencies: +32 per coded symbol, halved before the total
-// would pass the range coder's limit.
-struct AdaptiveTable {
-    explicit AdaptiveTable(int n) : f(n, 1), total(n) {}
-    uint32_t cum(int s) const
-    {
-        uint32_t c = 0;
-        for (int i = 0; i < s; i++)
-            c += f[i];
-        return c;
-    }
-    void update(int s)
-    {
-        f[s] += 32;
-        total += 32;
-        if (total > kMaxTotal - 32) {
-            total = 0;
-            for (uint32_t &v : f)
-                total += v = (v + 1) / 2;
-        }
-    }
-    std::vector<uint32_t> f;
-    uint32_t total;
-};
-
 constexpr int kSpan = 2 * kMotionRange + 1;
-
-void put(RangeEncoder &enc, AdaptiveTable &t, int s)
-{
-    enc.encode(t.cum(s), t.f[s], t.total);
-    t.update(s);
-}
-
-int get(RangeDecoder &dec, AdaptiveTable &t)
-{
-    uint32_t target = dec.decode_target(t.total), c = 0;
-    int s = 0;
-    for (; s < (int)t.f.size() - 1 && c + t.f[s] <= target; s++)
-        c += t.f[s];
-    dec.consume(c, t.f[s]);
-    t.update(s);
-    return s;
-}
-
-} // namespace
 
 // Symbol x: 0 = intra block, 1 + vx + 16 otherwise; symbol y: vy + 16.
 void encode_motion(RangeEncoder &enc, const MotionField &mf)
@@ -119,11 +73,11 @@ void encode_motion(RangeEncoder &enc, const MotionField &mf)
     AdaptiveTable tx(kSpan + 1), ty(kSpan);
     for (size_t b = 0; b < mf.intra.size(); b++) {
         if (mf.intra[b]) {
-            put(enc, tx, 0);
+            tx.put(enc, 0);
             continue;
         }
-        put(enc, tx, 1 + mf.mvx[b] + kMotionRange);
-        put(enc, ty, mf.mvy[b] + kMotionRange);
+        tx.put(enc, 1 + mf.mvx[b] + kMotionRange);
+        ty.put(enc, mf.mvy[b] + kMotionRange);
     }
 }
 
@@ -131,10 +85,10 @@ void decode_motion(RangeDecoder &dec, MotionField &mf)
 {
     AdaptiveTable tx(kSpan + 1), ty(kSpan);
     for (size_t b = 0; b < mf.intra.size(); b++) {
-        int sx = get(dec, tx);
+        int sx = tx.get(dec);
         mf.intra[b] = sx == 0;
         mf.mvx[b] = (int8_t)(sx ? sx - 1 - kMotionRange : 0);
-        mf.mvy[b] = (int8_t)(sx ? get(dec, ty) - kMotionRange : 0);
+        mf.mvy[b] = (int8_t)(sx ? ty.get(dec) - kMotionRange : 0);
     }
 }
 

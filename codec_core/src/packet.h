@@ -10,6 +10,7 @@
 namespace lmc {
 
 constexpr uint8_t kPacketKeyframe = 1;
+constexpr uint8_t kPacketSkipBlocks = 2; // inter frame with skip-block flags (format.md 7.2)
 constexpr size_t kPacketHeaderSize = 5;
 
 // Starts a packet in out (reserving the CRC and writing flags).

@@ -48,6 +48,7 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         s.aligned.assign((size_t)s.w * s.h, 0);
     }
     motion_.resize(w, h);
+    skip_.resize(planes_, nplanes_);
 }
 
 void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
@@ -88,9 +89,11 @@ static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
 }
 
 // Every keyframe restarts the adaptive stage, in encoder and decoder alike.
+// Lossless inter frames carry skip blocks.
 void VideoCodec::start_frame(bool inter)
 {
     inter_ = inter;
+    skip_blocks_ = inter_ && header_.kind == LMC_KIND_VIDEO;
     if (!inter_ && adaptive_)
         mixer_.reset();
 }
@@ -147,8 +150,11 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
     for (int t = 0; t < steps; t++)
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
-                order.push_back((uint32_t)p << 28 | (uint32_t)y << 14 | (uint32_t)x);
+                if (!(skip_blocks_ && skip_.skipped(p, x, y)))
+                    order.push_back((uint32_t)p << 28 | (uint32_t)y << 14 | (uint32_t)x);
             });
+
+    coded_samples_ = order.size();
 
     // Chunks of samples: inputs and network outputs for one chunk are
     // computed (on a second thread when we have one) while the previous chunk
@@ -236,16 +242,25 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     std::vector<Pos> pos(widest);
     uint32_t g[kVideoSymbols], f[kVideoSymbols], bins[kVideoSymbols];
 
+    coded_samples_ = 0;
     for (int t = 0; t < steps; t++) {
         int n = 0;
         for (int p = 0; p < nplanes_; p++)
             for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
+                if (skip_blocks_ && skip_.skipped(p, x, y)) { // a copy of the aligned frame
+                    PlaneState &s = planes_[p];
+                    size_t at = (size_t)y * s.w + x;
+                    s.px[at] = s.aligned[at];
+                    s.res[at] = (int16_t)(s.px[at] - base_prediction(s, mf, x, y));
+                    return;
+                }
                 float *in = &inputs_[(size_t)n * ninputs_];
                 int P = video_context(planes_, p, x, y, inter_features_, mf, in);
                 pos[n] = {p, x, y, P, adaptive_ ? AdaptiveMixer::context(in) : 0};
                 n++;
             });
         runner_->run(inputs_.data(), n, logits_.data());
+        coded_samples_ += n;
         for (int i = 0; i < n; i++) {
             const Pos &q = pos[i];
             PlaneState &s = planes_[q.p];
@@ -314,11 +329,15 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
 {
     load_source(planes, strides);
     start_frame(!keyframe && inter_features_ && have_reference_);
-    begin_packet(packet, inter_ ? 0 : kPacketKeyframe);
+    begin_packet(packet, !inter_ ? kPacketKeyframe : skip_blocks_ ? kPacketSkipBlocks : 0);
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
         encode_motion(enc, motion_);
+    }
+    if (skip_blocks_) {
+        find_skip_blocks(planes_, source_, skip_);
+        encode_skip_blocks(enc, skip_);
     }
     if (wavefront)
         code_wavefront<true>(&enc, nullptr);
@@ -335,8 +354,12 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     size_t payload_size;
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
-    require_data((flags & ~kPacketKeyframe) == 0, "unknown packet flags (newer stream?)");
+    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks)) == 0, "unknown packet flags (newer stream?)");
     start_frame(!(flags & kPacketKeyframe));
+    // Streams of liblmc 0.2 have lossless inter frames without skip flags.
+    skip_blocks_ = flags & kPacketSkipBlocks;
+    require_data(!skip_blocks_ || (inter_ && header_.kind == LMC_KIND_VIDEO),
+                 "skip-block flags outside a lossless inter frame (corrupt data)");
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
@@ -346,6 +369,8 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
         decode_motion(dec, motion_);
         align_reference();
     }
+    if (skip_blocks_)
+        decode_skip_blocks(dec, skip_);
     code_wavefront<false>(nullptr, &dec);
     require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
 }

@@ -17,6 +17,7 @@
 
 #include "adaptive_mix.h"
 #include "model_runner.h"
+#include "skip_blocks.h"
 #include "stream_header.h"
 #include "video_context.h"
 
@@ -39,6 +40,10 @@ public:
     bool supports_inter() const { return inter_features_; }
     // Forget the previous frame (decoder flush after a seek).
     void reset_reference();
+
+    // Samples that went through the model in the last frame (the others
+    // were in skip blocks).
+    size_t coded_samples() const { return coded_samples_; }
 
     int plane_count() const { return nplanes_; }
     int plane_width(int p) const { return planes_[p].w; }
@@ -68,6 +73,9 @@ private:
     bool have_reference_ = false;
     bool inter_ = false;          // the frame being coded is an inter frame
     MotionField motion_;
+    SkipMap skip_;
+    bool skip_blocks_ = false;    // this frame carries skip flags (lossless inter frames)
+    size_t coded_samples_ = 0;
     bool adaptive_ = false;       // feature set 3: counts mixed in (format.md 7.1)
     AdaptiveMixer mixer_;
     std::vector<float> inputs_;   // batch x ninputs_

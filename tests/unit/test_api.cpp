@@ -210,12 +210,14 @@ TEST(Api, GoldenVideoStreams)
     check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2));
 }
 
-// Streams written by LMC 0.1 (intra-only model video-s1, feature set 1)
-// still decode to the same frames.
-TEST(Api, GoldenV1VideoStreamsStillDecode)
+// Older streams still decode to the same frames: LMC 0.1 (intra-only model
+// video-s1, feature set 1) and LMC 0.2 (feature set 3, inter frames without
+// skip blocks).
+TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
-    for (const char *name : {"video_yuv420p", "video_gray", "gen_yuv420p"}) {
-        std::string path = data_path((std::string("golden_v1_") + name + ".lmcs").c_str());
+    for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
+                             "v2_video_gray"}) {
+        std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
         std::string want;

@@ -11,6 +11,7 @@
 #include "adaptive_mix.h"
 #include "motion.h"
 #include "range_coder.h"
+#include "skip_blocks.h"
 #include "test_support.h"
 #include "video_context.h"
 
@@ -140,6 +141,36 @@ TEST(InterContext, MotionRoundTrip)
     EXPECT_EQ(got.intra, mf.intra);
     EXPECT_EQ(got.mvx, mf.mvx);
     EXPECT_EQ(got.mvy, mf.mvy);
+}
+
+// Skip flags of a 4:2:0 frame with odd chroma sizes survive the range coder.
+TEST(InterContext, SkipFlagsRoundTrip)
+{
+    PlaneState planes[3];
+    for (int p = 0; p < 3; p++) {
+        planes[p].sx = planes[p].sy = p ? 1 : 0;
+        planes[p].w = p ? 50 : 100;
+        planes[p].h = p ? 35 : 70;
+    }
+    SkipMap map, got;
+    map.resize(planes, 3);
+    got.resize(planes, 3);
+    EXPECT_EQ(map.plane[1].bw, 4);
+    EXPECT_EQ(map.plane[1].nx, 13);
+    EXPECT_TRUE(map.plane[0].nx == 13 && map.plane[0].ny == 9);
+    for (int p = 0; p < 3; p++)
+        for (size_t b = 0; b < map.plane[p].skip.size(); b++)
+            map.plane[p].skip[b] = (b * (p + 3)) % 5 < 3;
+    std::vector<uint8_t> bytes;
+    RangeEncoder enc(bytes);
+    encode_skip_blocks(enc, map);
+    enc.finish();
+    RangeDecoder dec(bytes.data(), bytes.size());
+    decode_skip_blocks(dec, got);
+    EXPECT_FALSE(dec.overrun());
+    for (int p = 0; p < 3; p++)
+        EXPECT_EQ(got.plane[p].skip, map.plane[p].skip) << p;
+    EXPECT_TRUE(map.skipped(0, 99, 69) == (bool)map.plane[0].skip.back());
 }
 
 // The adaptive stage keeps every frequency >= 1 and the total within the
