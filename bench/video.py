@@ -255,8 +255,9 @@ def codecs(opt):
     return [lmc_codec(m, opt) for m in opt.models] + [
         FFCodec("ffv1", ["-c:v", "ffv1", "-level", "3", "-coder", "1", "-context", "1", "-g", "1",
                          "-slicecrc", "1"], {"gray", *YUV, "gbrp"}),
-        FFCodec("x264", ["-c:v", "libx264", "-qp", "0", "-preset", "veryslow"], {"gray", *YUV}),
-        FFCodec("x265", ["-c:v", "libx265", "-x265-params", x265, "-preset", "slow"], {"gray", *YUV, "gbrp"}),
+        FFCodec("x264", ["-c:v", "libx264", "-qp", "0", "-preset", "veryslow", "-g", opt.gop], {"gray", *YUV}),
+        FFCodec("x265", ["-c:v", "libx265", "-x265-params", x265, "-preset", "slow", "-g", opt.gop],
+                {"gray", *YUV, "gbrp"}),
         FFCodec("png", ["-c:v", "png"], {"gray", "gbrp"}, as_pix={"gbrp": "rgb24"}, per_plane=True),
         JxlCodec(),
     ]
@@ -361,9 +362,10 @@ Notes:
   JPEG-XL. Raw size counts one byte per 8-bit sample of every plane; bits/sample is
   8 x coded bytes / samples (a yuv420p pixel has 1.5 samples, gray 1, gbrp and yuv444p 3).
 - lmc_video: `-c:v lmc_video -model M -g GOP` (.mkv). FFV1: `-level 3 -coder 1 -context 1
-  -g 1 -slicecrc 1` (.mkv). x264: `-qp 0 -preset veryslow` (.mkv); this FFmpeg has no
-  libx264rgb, so gbrp items are n/a. x265: `-x265-params lossless=1:pools=THREADS
-  -preset slow` (.mkv), gbrp coded as RGB. PNG: ffmpeg's png encoder into .mkv, gbrp
+  -g 1 -slicecrc 1` (.mkv). x264: `-qp 0 -preset veryslow -g GOP` (.mkv); this FFmpeg has
+  no libx264rgb, so gbrp items are n/a. x265: `-x265-params lossless=1:pools=THREADS
+  -preset slow -g GOP` (.mkv), gbrp coded as RGB. GOP (--gop, default 30) is the same
+  keyframe interval for every codec with inter frames, so all can seek equally far. PNG: ffmpeg's png encoder into .mkv, gbrp
   handed over as rgb24 (a lossless reorder). JPEG-XL: `cjxl -d 0 -e 9` per frame from
   PGM/PPM, sizes of the .jxl files, decoded with djxl. PNG and JPEG-XL cannot hold
   YUV, so YUV items are coded plane by plane as gray images (the same samples,
@@ -465,7 +467,7 @@ def parse_args():
     ap.add_argument("--models", nargs="+", default=sorted(map(str, ROOT.glob("models/video-*.lmcm"))))
     ap.add_argument("--codecs", default="",
                     help="comma-separated codec name prefixes to run (default: all), e.g. lmc,ffv1")
-    ap.add_argument("--gop", type=int, default=30, help="-g for lmc_video")
+    ap.add_argument("--gop", type=int, default=30, help="-g (keyframe interval) for lmc_video, x264 and x265")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="-device for lmc_video (cpu, cuda, auto)")
     ap.add_argument("--ffmpeg", default=str(ROOT / "build/install/bin/ffmpeg"))
