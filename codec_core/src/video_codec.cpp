@@ -49,6 +49,7 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     }
     motion_.resize(w, h);
     skip_.resize(planes_, nplanes_);
+    pool_ = std::make_unique<WorkerPool>(runner_->threads());
 }
 
 void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
@@ -238,9 +239,34 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     inputs_.resize(widest * ninputs_);
     const MotionField *mf = inter_ ? &motion_ : nullptr;
     logits_.resize(widest * kVideoSymbols);
+    freqs_.resize(widest * kVideoSymbols);
+    freq_totals_.resize(widest);
     struct Pos { int p, x, y, P, ctx; };
     std::vector<Pos> pos(widest);
-    uint32_t g[kVideoSymbols], f[kVideoSymbols], bins[kVideoSymbols];
+    uint32_t f[kVideoSymbols], bins[kVideoSymbols];
+
+    // Per step, everything before the range coder (inputs, network,
+    // frequency tables) is independent from sample to sample: it runs in
+    // parallel parts; mixing and coding then go in order.
+    auto inputs = [&](int begin, int end) {
+        for (int i = begin; i < end; i++) {
+            Pos &q = pos[i];
+            float *in = &inputs_[(size_t)i * ninputs_];
+            q.P = video_context(planes_, q.p, q.x, q.y, inter_features_, mf, in);
+            q.ctx = adaptive_ ? AdaptiveMixer::context(in) : 0;
+        }
+    };
+    auto tables = [&](int begin, int end) {
+        for (int i = begin; i < end; i++)
+            freq_totals_[i] = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols,
+                                              &freqs_[(size_t)i * kVideoSymbols]);
+    };
+    auto cpu_part = [&](int begin, int end) {
+        inputs(begin, end);
+        runner_->run(&inputs_[(size_t)begin * ninputs_], end - begin, &logits_[(size_t)begin * kVideoSymbols]);
+        tables(begin, end);
+    };
+    constexpr int kMinPart = 32; // samples: below that a thread hand-off costs more than it saves
 
     coded_samples_ = 0;
     for (int t = 0; t < steps; t++) {
@@ -254,18 +280,22 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
                     s.res[at] = (int16_t)(s.px[at] - base_prediction(s, mf, x, y));
                     return;
                 }
-                float *in = &inputs_[(size_t)n * ninputs_];
-                int P = video_context(planes_, p, x, y, inter_features_, mf, in);
-                pos[n] = {p, x, y, P, adaptive_ ? AdaptiveMixer::context(in) : 0};
-                n++;
+                pos[n++] = {p, x, y, 0, 0};
             });
-        runner_->run(inputs_.data(), n, logits_.data());
+        if (runner_->on_cuda()) {
+            pool_->run(n, kMinPart, inputs);
+            runner_->run(inputs_.data(), n, logits_.data());
+            pool_->run(n, kMinPart, tables);
+        } else {
+            pool_->run(n, kMinPart, cpu_part);
+        }
         coded_samples_ += n;
         for (int i = 0; i < n; i++) {
             const Pos &q = pos[i];
             PlaneState &s = planes_[q.p];
             size_t at = (size_t)q.y * s.w + q.x;
-            uint32_t total = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols, g);
+            const uint32_t *g = &freqs_[(size_t)i * kVideoSymbols];
+            uint32_t total = freq_totals_[i];
             int value;
             if (d == 0) {
                 const uint32_t *t = g;

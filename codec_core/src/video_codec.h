@@ -18,6 +18,7 @@
 #include "adaptive_mix.h"
 #include "model_runner.h"
 #include "skip_blocks.h"
+#include "worker_pool.h"
 #include "stream_header.h"
 #include "video_context.h"
 
@@ -80,6 +81,8 @@ private:
     AdaptiveMixer mixer_;
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
+    std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch
+    std::unique_ptr<WorkerPool> pool_; // the wavefront's per-step work
 };
 
 } // namespace lmc
