@@ -17,6 +17,7 @@ void MotionField::resize(int luma_w, int luma_h)
     mvx.assign(n, 0);
     mvy.assign(n, 0);
     intra.assign(n, 0);
+    background.assign(n, 0);
 }
 
 void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h,
@@ -87,12 +88,14 @@ void decode_motion(RangeDecoder &dec, MotionField &mf)
     for (size_t b = 0; b < mf.intra.size(); b++) {
         int sx = tx.get(dec);
         mf.intra[b] = sx == 0;
+        mf.background[b] = 0;
         mf.mvx[b] = (int8_t)(sx ? sx - 1 - kMotionRange : 0);
         mf.mvy[b] = (int8_t)(sx ? ty.get(dec) - kMotionRange : 0);
     }
 }
 
-void align_plane(const uint8_t *ref, int w, int h, int sx, int sy, const MotionField &mf, uint8_t *aligned)
+void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, int sx, int sy,
+                 const MotionField &mf, uint8_t *aligned)
 {
     for (int y = 0; y < h; y++) {
         const size_t brow = (size_t)((y << sy) / kMotionBlock) * mf.bw;
@@ -100,7 +103,7 @@ void align_plane(const uint8_t *ref, int w, int h, int sx, int sy, const MotionF
             size_t b = brow + (size_t)((x << sx) / kMotionBlock);
             int rx = std::clamp(x + (mf.mvx[b] >> sx), 0, w - 1);
             int ry = std::clamp(y + (mf.mvy[b] >> sy), 0, h - 1);
-            aligned[(size_t)y * w + x] = ref[(size_t)ry * w + rx];
+            aligned[(size_t)y * w + x] = (mf.background[b] ? background : ref)[(size_t)ry * w + rx];
         }
     }
 }

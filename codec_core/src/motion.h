@@ -19,6 +19,7 @@ struct MotionField {
     int bw = 0, bh = 0;          // blocks across / down (ceil of luma size / 16)
     std::vector<int8_t> mvx, mvy; // per block, luma samples
     std::vector<uint8_t> intra;   // 1: block coded from the current frame only
+    std::vector<uint8_t> background; // 1: block aligned from the background reference
 
     void resize(int luma_w, int luma_h);
 };
@@ -38,6 +39,9 @@ void decode_motion(RangeDecoder &dec, MotionField &mf);
 // aligned[y][x] = ref[clamp(y + vy)][clamp(x + vx)] with the vector of the
 // block holding (x, y); chroma planes (subsampling sx, sy) use the luma
 // vector shifted right by sx / sy.
-void align_plane(const uint8_t *ref, int w, int h, int sx, int sy, const MotionField &mf, uint8_t *aligned);
+// background: the background reference plane (background.h), read in the
+// blocks that chose it; may be null when no block does.
+void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, int sx, int sy,
+                 const MotionField &mf, uint8_t *aligned);
 
 } // namespace lmc

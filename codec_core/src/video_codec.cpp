@@ -90,11 +90,11 @@ static int gen_bins(const uint32_t *g, int P, int d, uint32_t *bins, int *qmin)
 }
 
 // Every keyframe restarts the adaptive stage, in encoder and decoder alike.
-// Lossless inter frames carry skip blocks.
+// Lossless inter frames carry skip blocks and background choices.
 void VideoCodec::start_frame(bool inter)
 {
     inter_ = inter;
-    skip_blocks_ = inter_ && header_.kind == LMC_KIND_VIDEO;
+    skip_blocks_ = background_ref_ = inter_ && header_.kind == LMC_KIND_VIDEO;
     if (!inter_ && adaptive_)
         mixer_.reset();
 }
@@ -110,14 +110,28 @@ void VideoCodec::estimate_and_align()
         for (int x = 0; x < y.w; x++)
             med_res[(size_t)r * y.w + x] = (int16_t)(y.px[(size_t)r * y.w + x] - predict_sample(y, x, r));
     estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_);
+    if (background_ref_) {
+        make_background_frames();
+        align_plane(reference_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());
+        std::vector<uint8_t> from_background(y.px.size());
+        align_plane(background_frame_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, from_background.data());
+        choose_background_blocks(source_[0].data(), y.aligned.data(), from_background.data(), y.w, y.h, motion_);
+    }
     align_reference();
+}
+
+void VideoCodec::make_background_frames()
+{
+    for (int p = 0; p < nplanes_; p++)
+        background_.frame(p, background_frame_[p]);
 }
 
 void VideoCodec::align_reference()
 {
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
-        align_plane(reference_[p].data(), s.w, s.h, s.sx, s.sy, motion_, s.aligned.data());
+        align_plane(reference_[p].data(), background_frame_[p].data(), s.w, s.h, s.sx, s.sy, motion_,
+                    s.aligned.data());
     }
 }
 
@@ -125,6 +139,7 @@ void VideoCodec::keep_reference()
 {
     for (int p = 0; p < nplanes_; p++)
         reference_[p] = planes_[p].px;
+    background_.keep(planes_, nplanes_, !inter_);
     have_reference_ = true;
 }
 
@@ -359,12 +374,15 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
 {
     load_source(planes, strides);
     start_frame(!keyframe && inter_features_ && have_reference_);
-    begin_packet(packet, !inter_ ? kPacketKeyframe : skip_blocks_ ? kPacketSkipBlocks : 0);
+    begin_packet(packet, !inter_ ? kPacketKeyframe
+                                 : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0));
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
         encode_motion(enc, motion_);
     }
+    if (background_ref_)
+        encode_background_choice(enc, motion_);
     if (skip_blocks_) {
         find_skip_blocks(planes_, source_, skip_);
         encode_skip_blocks(enc, skip_);
@@ -384,12 +402,14 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     size_t payload_size;
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
-    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks)) == 0, "unknown packet flags (newer stream?)");
+    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground)) == 0,
+                 "unknown packet flags (newer stream?)");
     start_frame(!(flags & kPacketKeyframe));
     // Streams of liblmc 0.2 have lossless inter frames without skip flags.
     skip_blocks_ = flags & kPacketSkipBlocks;
-    require_data(!skip_blocks_ || (inter_ && header_.kind == LMC_KIND_VIDEO),
-                 "skip-block flags outside a lossless inter frame (corrupt data)");
+    background_ref_ = flags & kPacketBackground;
+    require_data(!(skip_blocks_ || background_ref_) || (inter_ && header_.kind == LMC_KIND_VIDEO),
+                 "skip-block or background flags outside a lossless inter frame (corrupt data)");
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
@@ -397,6 +417,10 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     RangeDecoder dec(payload, payload_size);
     if (inter_) {
         decode_motion(dec, motion_);
+        if (background_ref_) {
+            decode_background_choice(dec, motion_);
+            make_background_frames();
+        }
         align_reference();
     }
     if (skip_blocks_)
@@ -422,6 +446,14 @@ void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[
 }
 
 void VideoCodec::reset_reference() { have_reference_ = false; }
+
+size_t VideoCodec::background_blocks() const
+{
+    size_t n = 0;
+    for (uint8_t b : motion_.background)
+        n += b;
+    return n;
+}
 
 template void VideoCodec::code_wavefront<true>(RangeEncoder *, RangeDecoder *);
 template void VideoCodec::code_wavefront<false>(RangeEncoder *, RangeDecoder *);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adaptive_mix.h"
+#include "background.h"
 #include "model_runner.h"
 #include "skip_blocks.h"
 #include "worker_pool.h"
@@ -45,6 +46,8 @@ public:
     // Samples that went through the model in the last frame (the others
     // were in skip blocks).
     size_t coded_samples() const { return coded_samples_; }
+    // Motion blocks of the last frame aligned from the background reference.
+    size_t background_blocks() const;
 
     int plane_count() const { return nplanes_; }
     int plane_width(int p) const { return planes_[p].w; }
@@ -57,6 +60,7 @@ private:
     void start_frame(bool inter);
     void estimate_and_align();
     void align_reference();
+    void make_background_frames();
     void keep_reference();
     void encode_batched(class RangeEncoder &enc);
     template <bool kEncode>
@@ -71,11 +75,14 @@ private:
     PlaneState planes_[3];        // reconstruction (and source for the encoder)
     std::vector<uint8_t> source_[3];
     std::vector<uint8_t> reference_[3]; // previous reconstructed frame
+    Background background_;             // running average since the keyframe
+    std::vector<uint8_t> background_frame_[3];
     bool have_reference_ = false;
     bool inter_ = false;          // the frame being coded is an inter frame
     MotionField motion_;
     SkipMap skip_;
     bool skip_blocks_ = false;    // this frame carries skip flags (lossless inter frames)
+    bool background_ref_ = false; // this frame's blocks may use the background
     size_t coded_samples_ = 0;
     bool adaptive_ = false;       // feature set 3: counts mixed in (format.md 7.1)
     AdaptiveMixer mixer_;

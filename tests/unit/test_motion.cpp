@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adaptive_mix.h"
+#include "background.h"
 #include "motion.h"
 #include "range_coder.h"
 #include "skip_blocks.h"
@@ -105,7 +106,7 @@ TEST(InterContext, MatchesPythonReference)
     EXPECT_GT(moving, (int)mf.intra.size() / 2);
     for (int p = 0; p < 3; p++) {
         PlaneState &s = planes[p];
-        align_plane(ref[p].data(), s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
+        align_plane(ref[p].data(), nullptr, s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
         for (int y = 0; y < s.h; y++)
             for (int x = 0; x < s.w; x++)
                 s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, &mf, x, y));
@@ -171,6 +172,30 @@ TEST(InterContext, SkipFlagsRoundTrip)
     for (int p = 0; p < 3; p++)
         EXPECT_EQ(got.plane[p].skip, map.plane[p].skip) << p;
     EXPECT_TRUE(map.skipped(0, 99, 69) == (bool)map.plane[0].skip.back());
+}
+
+// Background choices of the non-intra blocks survive the range coder; intra
+// blocks carry none.
+TEST(InterContext, BackgroundChoiceRoundTrip)
+{
+    MotionField mf, got;
+    mf.resize(100, 70);
+    got.resize(100, 70);
+    for (size_t b = 0; b < mf.intra.size(); b++) {
+        mf.intra[b] = got.intra[b] = b % 5 == 2;
+        mf.background[b] = !mf.intra[b] && b % 3 != 0;
+        got.background[b] = 1;
+    }
+    std::vector<uint8_t> bytes;
+    RangeEncoder enc(bytes);
+    encode_background_choice(enc, mf);
+    enc.finish();
+    RangeDecoder dec(bytes.data(), bytes.size());
+    for (size_t b = 0; b < got.intra.size(); b++)
+        got.background[b] = 0; // what decode_motion leaves
+    decode_background_choice(dec, got);
+    EXPECT_FALSE(dec.overrun());
+    EXPECT_EQ(got.background, mf.background);
 }
 
 // The adaptive stage keeps every frequency >= 1 and the total within the
