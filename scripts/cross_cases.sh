@@ -1,0 +1,10 @@
+# The streams of the CPU<->CUDA exactness check (docs/exactness.md), sourced by
+# scripts/cross_streams.sh (Debian CPU side) and scripts/gpu_crosscheck.sh (GPU
+# machine): "name clip lmc-crosscheck-encode-arguments...". cube (gray, sensor
+# noise) is there because its inter blocks use the background reference.
+CROSS_CASES=(
+  "video samples/vtest_384x288.y4m 8 video"
+  "gen samples/vtest_384x288.y4m 8 gen"
+  "video-l samples/vtest_384x288.y4m 8 video models/video-l.lmcm"
+  "cube samples/cube_gray.y4m 8 video"
+)
