@@ -31,17 +31,24 @@ void Background::frame(int plane, std::vector<uint8_t> &out) const
 }
 
 void choose_background_blocks(const uint8_t *src, const uint8_t *aligned_prev, const uint8_t *aligned_bg,
-                              int w, int h, MotionField &mf)
+                              const int16_t *intra_res, int w, int h, MotionField &mf)
 {
-    std::vector<long> prev(mf.intra.size()), bg(mf.intra.size());
+    std::vector<long> prev(mf.intra.size()), bg(mf.intra.size()), intra(mf.intra.size());
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x, b = (size_t)(y / kMotionBlock) * mf.bw + x / kMotionBlock;
             prev[b] += std::abs(src[i] - aligned_prev[i]);
             bg[b] += std::abs(src[i] - aligned_bg[i]);
+            intra[b] += std::abs(intra_res[i]);
         }
-    for (size_t b = 0; b < mf.intra.size(); b++)
-        mf.background[b] = !mf.intra[b] && bg[b] < prev[b];
+    for (size_t b = 0; b < mf.intra.size(); b++) {
+        if (mf.intra[b] && bg[b] < intra[b]) { // intra blocks have vector (0, 0)
+            mf.intra[b] = 0;
+            mf.background[b] = 1;
+        } else {
+            mf.background[b] = !mf.intra[b] && bg[b] < prev[b];
+        }
+    }
 }
 
 namespace {

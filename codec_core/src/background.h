@@ -30,9 +30,11 @@ struct Background {
 
 // Encoder (not normative): a non-intra block takes the background when its
 // luma SAD against the aligned background is below that against the aligned
-// previous frame.
+// previous frame; an intra block becomes an inter block on the background
+// (vector 0) when that SAD is below its sum of |MED residual| (intra_res):
+// a still, noisy scene, where the previous frame's noise made MED cheaper.
 void choose_background_blocks(const uint8_t *src, const uint8_t *aligned_prev, const uint8_t *aligned_bg,
-                              int w, int h, MotionField &mf);
+                              const int16_t *intra_res, int w, int h, MotionField &mf);
 
 // One flag per non-intra block after the motion vectors, adaptive binary
 // tables chosen by the flags of the left and upper blocks.

@@ -115,7 +115,8 @@ void VideoCodec::estimate_and_align()
         align_plane(reference_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());
         std::vector<uint8_t> from_background(y.px.size());
         align_plane(background_frame_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, from_background.data());
-        choose_background_blocks(source_[0].data(), y.aligned.data(), from_background.data(), y.w, y.h, motion_);
+        choose_background_blocks(source_[0].data(), y.aligned.data(), from_background.data(), med_res.data(),
+                                 y.w, y.h, motion_);
     }
     align_reference();
 }
