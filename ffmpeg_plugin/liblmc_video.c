@@ -46,6 +46,7 @@ typedef struct LMCVideoContext {
     char *model_dir;
     char *device;
     int max_error;
+    int adapt;
 } LMCVideoContext;
 
 static const struct {
@@ -118,6 +119,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.height    = avctx->height;
     cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt);
     cfg.max_error = gen ? s->max_error : 0;
+    cfg.adapt     = gen ? 0 : s->adapt;
     cfg.keyint    = avctx->gop_size;
     cfg.threads   = ff_lmc_threads(avctx);
     cfg.model     = s->model;
@@ -323,6 +325,8 @@ static const AVOption lmc_decoder_options[] = {
 #if CONFIG_LIBLMC_VIDEO_ENCODER
 static const AVOption liblmc_video_encoder_options[] = {
     LMC_ENCODER_OPTIONS
+    { "adapt", "Fit the network's hidden biases to the clip and send them where that pays",
+      OFFSET(adapt), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, VE },
     { NULL },
 };
 LMC_CLASS(liblmc_video_encoder, liblmc_video_encoder_options)

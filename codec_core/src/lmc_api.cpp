@@ -103,6 +103,7 @@ const char *lmc_version_string(void) { return "0.1.0"; }
 void lmc_config_init(lmc_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->adapt = 1;
 }
 
 const char *lmc_status_string(int status)
@@ -151,6 +152,8 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         auto model = load_model_for_encoder(cfg->model, kind, cfg->model_dir);
         h.model_hash = model->hash;
         make_codec(c.get(), model);
+        if (c->video)
+            c->video->set_adaptation(cfg->adapt != 0 && h.kind == LMC_KIND_VIDEO);
         c->header_bytes = write_stream_header(h);
     });
     if (ret < 0) {

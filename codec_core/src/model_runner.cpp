@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <torch/torch.h>
@@ -63,7 +64,46 @@ ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &
             b.data_ptr<float>()[n] = (float)l.bias[n];
         torch_->weight_t.push_back(w.t().contiguous().to(torch_->device));
         torch_->bias.push_back(b.to(torch_->device));
+        bias_.push_back(l.bias);
     }
+}
+
+int ModelRunner::hidden_units() const
+{
+    int n = 0;
+    for (const ModelLayer &l : model_->layers)
+        n += l.hidden ? l.out : 0;
+    return n;
+}
+
+void ModelRunner::set_bias_offsets(const std::vector<int8_t> &offsets)
+{
+    if (!offsets.empty() && (int)offsets.size() != hidden_units())
+        fail(LMC_ERR_INVALID_ARG, "bias offsets do not match the model's hidden units");
+    size_t k = 0;
+    for (size_t i = 0; i < model_->layers.size(); i++) {
+        const ModelLayer &l = model_->layers[i];
+        std::vector<int32_t> b = l.bias;
+        if (l.hidden && !offsets.empty()) {
+            for (int n = 0; n < l.out; n++) {
+                int64_t v = (int64_t)l.bias[n] + (int64_t)offsets[k++] * ((int64_t)1 << l.shift);
+                int64_t row = std::llabs(v);
+                for (int j = 0; j < l.in; j++)
+                    row += 127 * std::abs((int)l.weight[(size_t)n * l.in + j]);
+                if (row >= (int64_t)1 << 24)
+                    fail(LMC_ERR_INVALID_DATA, "adapted bias breaks the 2^24 exactness bound (corrupt data)");
+                b[n] = (int32_t)v;
+            }
+        }
+        if (b != bias_[i]) {
+            auto t = torch::empty({l.out}, torch::kFloat);
+            for (int n = 0; n < l.out; n++)
+                t.data_ptr<float>()[n] = (float)b[n];
+            torch_->bias[i] = t.to(torch_->device);
+            bias_[i] = std::move(b);
+        }
+    }
+    offsets_set_ = !offsets.empty();
 }
 
 ModelRunner::~ModelRunner() = default;
@@ -117,7 +157,7 @@ void ModelRunner::run_integer(const float *in, int batch, int32_t *logits) const
         for (const ModelLayer &l : model_->layers) {
             for (int n = 0; n < l.out; n++) {
                 const int8_t *w = &l.weight[(size_t)n * l.in];
-                int32_t acc = l.bias[n];
+                int32_t acc = bias_[&l - model_->layers.data()][n];
                 for (int k = 0; k < l.in; k++)
                     acc += w[k] * a[k];
                 int32_t v = acc >> l.shift; // arithmetic shift = floor division

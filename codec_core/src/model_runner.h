@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "model_file.h"
 
@@ -26,6 +27,15 @@ public:
     void run_torch(const float *in, int batch, int32_t *logits);
     void run_integer(const float *in, int batch, int32_t *logits) const;
 
+    // Frame adaptation (docs/format.md 7.4): offsets of the hidden layers'
+    // biases in activation units (bias + offset * 2^shift), one per hidden
+    // unit in layer order; empty restores the model's own biases. Fails with
+    // LMC_ERR_INVALID_DATA if a row would break the exactness bound. Not to be
+    // called while run() is in progress.
+    void set_bias_offsets(const std::vector<int8_t> &offsets);
+    bool has_bias_offsets() const { return offsets_set_; }
+    int hidden_units() const;
+
     const Model &model() const { return *model_; }
     bool on_cuda() const;
     std::string device_name() const;
@@ -34,6 +44,8 @@ private:
     struct Torch;
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Torch> torch_;
+    std::vector<std::vector<int32_t>> bias_; // per layer, with the offsets applied
+    bool offsets_set_ = false;
     int threads_;
 
 public:

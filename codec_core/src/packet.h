@@ -12,6 +12,8 @@ namespace lmc {
 constexpr uint8_t kPacketKeyframe = 1;
 constexpr uint8_t kPacketSkipBlocks = 2; // inter frame with skip-block flags (format.md 7.2)
 constexpr uint8_t kPacketBackground = 4; // inter frame with background-reference choices (7.3)
+constexpr uint8_t kPacketAdapted = 8;    // lossless frame carrying network bias offsets (7.4)
+constexpr size_t kPacketFlagsAt = 4;
 constexpr size_t kPacketHeaderSize = 5;
 
 // Starts a packet in out (reserving the CRC and writing flags).

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <future>
 
+#include "adaptive_table.h"
 #include "errors.h"
 #include "freq_table.h"
 #include "packet.h"
@@ -358,6 +359,104 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     }
 }
 
+// Frame adaptation (format.md 7.4), encoder side: a sample of about
+// kSampleSize coded samples (every k-th in plane and raster order) with their
+// inputs and symbols, from the source (lossless: the reconstruction).
+constexpr int kSampleSize = 8192;
+constexpr int kMinSampleSize = 1024; // smaller frames: the offsets cost more than they save
+// Inter frames keep their offsets while the sample says they still help,
+// for at most this many frames before a new fit (warm-started).
+constexpr int kRefitInterval = 16;
+
+AdaptationSample VideoCodec::collect_sample(size_t *coded) const
+{
+    const MotionField *mf = inter_ ? &motion_ : nullptr;
+    size_t total = 0;
+    for (int p = 0; p < nplanes_; p++)
+        for (int y = 0; y < planes_[p].h; y++)
+            for (int x = 0; x < planes_[p].w; x++)
+                total += !(skip_blocks_ && skip_.skipped(p, x, y));
+    *coded = total;
+    AdaptationSample s;
+    size_t every = std::max<size_t>(1, total / kSampleSize), i = 0;
+    for (int p = 0; p < nplanes_; p++)
+        for (int y = 0; y < planes_[p].h; y++)
+            for (int x = 0; x < planes_[p].w; x++) {
+                if (skip_blocks_ && skip_.skipped(p, x, y))
+                    continue;
+                if (i++ % every)
+                    continue;
+                s.inputs.resize((size_t)(s.n + 1) * ninputs_);
+                int P = video_context(planes_, p, x, y, inter_features_, mf, &s.inputs[(size_t)s.n * ninputs_]);
+                s.symbols.push_back((uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P));
+                s.n++;
+            }
+    return s;
+}
+
+// Sets frame_offsets_ for the frame being encoded; true when they are new
+// and go into the packet. A keyframe gets its own fit; inter frames share
+// one set until it stops beating the plain network or grows old. The
+// estimate is the sample's code length under the network alone (the
+// adaptive stage on top shares some of the gain), scaled to the frame.
+bool VideoCodec::choose_offsets()
+{
+    // The source is the reconstruction: residuals for every sample.
+    const MotionField *mf = inter_ ? &motion_ : nullptr;
+    for (int p = 0; p < nplanes_; p++) {
+        PlaneState &s = planes_[p];
+        s.px = source_[p];
+        for (int y = 0; y < s.h; y++)
+            for (int x = 0; x < s.w; x++)
+                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, mf, x, y));
+    }
+    size_t coded;
+    AdaptationSample sample = collect_sample(&coded);
+    if (sample.n < kMinSampleSize)
+        return false;
+    const double scale = (double)coded / sample.n;
+    const double cost = 8.0 * runner_->hidden_units() + 64; // bits of the offsets, with margin
+    const std::vector<int8_t> none;
+    if (!inter_) {
+        std::vector<int8_t> d = fit_bias_offsets(*runner_, sample, none);
+        double gain = (sample_bits(*runner_, sample, none) - sample_bits(*runner_, sample, d)) * scale;
+        if (gain <= cost)
+            return false;
+        frame_offsets_ = d;
+        return true;
+    }
+    double current = sample_bits(*runner_, sample, inter_offsets_);
+    if (!inter_offsets_.empty() && offsets_age_ < kRefitInterval &&
+        current < sample_bits(*runner_, sample, none)) {
+        offsets_age_++;
+        return false;
+    }
+    std::vector<int8_t> d = fit_bias_offsets(*runner_, sample, inter_offsets_);
+    if ((current - sample_bits(*runner_, sample, d)) * scale <= cost) {
+        offsets_age_++;
+        return false;
+    }
+    frame_offsets_ = inter_offsets_ = d;
+    offsets_age_ = 0;
+    return true;
+}
+
+static void put_offsets(RangeEncoder &enc, const std::vector<int8_t> &d)
+{
+    AdaptiveTable t(256);
+    for (int8_t v : d)
+        t.put(enc, (uint8_t)v);
+}
+
+static std::vector<int8_t> get_offsets(RangeDecoder &dec, int n)
+{
+    AdaptiveTable t(256);
+    std::vector<int8_t> d(n);
+    for (int8_t &v : d)
+        v = (int8_t)t.get(dec);
+    return d;
+}
+
 bool VideoCodec::encode(const uint8_t *const planes[], const int strides[], bool keyframe,
                         std::vector<uint8_t> &packet)
 {
@@ -388,6 +487,14 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
         find_skip_blocks(planes_, source_, skip_);
         encode_skip_blocks(enc, skip_);
     }
+    if (!inter_)
+        inter_offsets_.clear();
+    frame_offsets_ = inter_ ? inter_offsets_ : std::vector<int8_t>();
+    if (adapt_ && header_.kind == LMC_KIND_VIDEO && choose_offsets()) {
+        packet[kPacketFlagsAt] |= kPacketAdapted;
+        put_offsets(enc, frame_offsets_);
+    }
+    runner_->set_bias_offsets(frame_offsets_);
     if (wavefront)
         code_wavefront<true>(&enc, nullptr);
     else
@@ -403,8 +510,10 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     size_t payload_size;
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
-    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground)) == 0,
+    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground | kPacketAdapted)) == 0,
                  "unknown packet flags (newer stream?)");
+    require_data(!(flags & kPacketAdapted) || header_.kind == LMC_KIND_VIDEO,
+                 "adapted-network flag in a lossy stream (corrupt data)");
     start_frame(!(flags & kPacketKeyframe));
     // Streams of liblmc 0.2 have lossless inter frames without skip flags.
     skip_blocks_ = flags & kPacketSkipBlocks;
@@ -426,6 +535,15 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     }
     if (skip_blocks_)
         decode_skip_blocks(dec, skip_);
+    if (!inter_)
+        inter_offsets_.clear();
+    frame_offsets_ = inter_ ? inter_offsets_ : std::vector<int8_t>();
+    if (flags & kPacketAdapted) {
+        frame_offsets_ = get_offsets(dec, runner_->hidden_units());
+        if (inter_)
+            inter_offsets_ = frame_offsets_;
+    }
+    runner_->set_bias_offsets(frame_offsets_);
     code_wavefront<false>(nullptr, &dec);
     require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
 }

@@ -18,6 +18,7 @@
 #include "adaptive_mix.h"
 #include "background.h"
 #include "model_runner.h"
+#include "network_adaptation.h"
 #include "skip_blocks.h"
 #include "worker_pool.h"
 #include "stream_header.h"
@@ -40,6 +41,11 @@ public:
                          std::vector<uint8_t> &packet);
 
     bool supports_inter() const { return inter_features_; }
+    // Lossless encoder: fit the network's hidden biases to the clip and send
+    // them where that pays (format.md 7.4).
+    void set_adaptation(bool on) { adapt_ = on; }
+    // Whether the last frame was coded with adapted biases.
+    bool adapted() const { return !frame_offsets_.empty(); }
     // Forget the previous frame (decoder flush after a seek).
     void reset_reference();
 
@@ -66,6 +72,8 @@ private:
     template <bool kEncode>
     void code_wavefront(class RangeEncoder *enc, class RangeDecoder *dec);
     void decode_frame(const uint8_t *data, size_t size);
+    AdaptationSample collect_sample(size_t *coded) const;
+    bool choose_offsets();
 
     StreamHeader header_;
     std::shared_ptr<ModelRunner> runner_;
@@ -90,6 +98,10 @@ private:
     std::vector<int32_t> logits_;
     std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch
     std::unique_ptr<WorkerPool> pool_; // the wavefront's per-step work
+    bool adapt_ = false;                   // encoder: fit bias offsets
+    std::vector<int8_t> frame_offsets_;    // this frame's bias offsets (empty: none)
+    std::vector<int8_t> inter_offsets_;    // offsets of the inter frames since the keyframe
+    int offsets_age_ = 0;                  // encoder: inter frames since the last fit
 };
 
 } // namespace lmc

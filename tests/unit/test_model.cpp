@@ -144,6 +144,31 @@ TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
     }
 }
 
+// Frame adaptation (format.md 7.4): offset hidden biases give the same
+// logits on the LibTorch and integer paths, change the logits, and an empty
+// set restores the model's own.
+TEST(ModelRunner, BiasOffsetsAgreeOnBothPaths)
+{
+    auto r = runner("video-s.lmcm");
+    const int F = r->model().inputs, N = r->model().outputs, B = 3000;
+    ASSERT_EQ(r->hidden_units(), 128);
+    std::vector<float> in = test_inputs(B, F, 5);
+    std::vector<int32_t> plain((size_t)B * N), torch_path((size_t)B * N), integer((size_t)B * N);
+    r->run_torch(in.data(), B, plain.data());
+    std::vector<int8_t> d(r->hidden_units());
+    for (size_t i = 0; i < d.size(); i++)
+        d[i] = (int8_t)((int)(i * 37 % 41) - 20);
+    r->set_bias_offsets(d);
+    r->run_torch(in.data(), B, torch_path.data());
+    r->run_integer(in.data(), B, integer.data());
+    EXPECT_EQ(torch_path, integer);
+    EXPECT_NE(torch_path, plain);
+    r->set_bias_offsets({});
+    r->run_integer(in.data(), B, integer.data());
+    EXPECT_EQ(integer, plain);
+    EXPECT_THROW(r->set_bias_offsets(std::vector<int8_t>(5)), lmc::Error);
+}
+
 TEST(ModelRunner, OneAndTwoThreadsAgree)
 {
     auto r1 = runner("video-s.lmcm", 1);

@@ -20,13 +20,12 @@ struct Frame {
     std::vector<int> widths;
 };
 
-// A real 96x64 crop of the sample clip in the requested format.
-Frame real_frame(int pix_fmt, int index = 0)
+// A real crop of the sample clip (96x64 unless asked) in the requested format.
+Frame real_frame(int pix_fmt, int index = 0, int W = 96, int H = 64, int x0 = 160, int y0 = 120)
 {
     static Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
     EXPECT_FALSE(clip.frames.empty());
     const auto &src = clip.frames.at(index);
-    const int W = 96, H = 64, x0 = 160, y0 = 120;
     Frame f{pix_fmt, W, H, {}, {}};
     auto Y = crop(src[0], clip.width, x0, y0, W, H);
     auto U = crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2);
@@ -249,6 +248,41 @@ TEST_P(VideoRoundTrip, NoisyStillSceneUsesTheBackground)
         if (t >= 3)
             EXPECT_GT(enc.background_blocks(), 0u) << "frame " << t;
     }
+}
+
+// Frame adaptation (format.md 7.4): on a real 192x144 scene the encoder fits
+// the hidden biases, sends them with the keyframe, and the stream gets
+// smaller; both encoders agree, and the decoder reproduces every frame.
+TEST(Adaptation, AdaptedNetworkRoundTripsAndPays)
+{
+    std::vector<Frame> frames;
+    for (int i = 0; i < 3; i++)
+        frames.push_back(real_frame(LMC_PIX_YUV420P, i, 192, 144, 96, 72));
+    const StreamHeader h = header_for(frames[0]);
+    VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), plain(h, video_runner()), dec(h, video_runner());
+    enc.set_adaptation(true);
+    stepwise.set_adaptation(true);
+    size_t adapted_bytes = 0, plain_bytes = 0;
+    for (int t = 0; t < 3; t++) {
+        Io io(frames[t]);
+        std::vector<uint8_t> pkt, other, without;
+        enc.encode(io.in.data(), io.strides.data(), t == 0, pkt);
+        if (t == 0) {
+            EXPECT_TRUE(enc.adapted()) << "the keyframe's fit did not pay";
+            EXPECT_EQ(pkt[4] & 8, 8) << "packet flag bit 3";
+        }
+        stepwise.encode_stepwise(io.in.data(), io.strides.data(), t == 0, other);
+        EXPECT_EQ(pkt, other) << "frame " << t;
+        plain.encode(io.in.data(), io.strides.data(), t == 0, without);
+        EXPECT_FALSE(plain.adapted());
+        EXPECT_EQ(without[4] & 8, 0);
+        dec.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
+        EXPECT_EQ(io.decoded, frames[t].planes) << "frame " << t;
+        EXPECT_EQ(dec.adapted(), enc.adapted()) << "frame " << t;
+        adapted_bytes += pkt.size();
+        plain_bytes += without.size();
+    }
+    EXPECT_LT(adapted_bytes, plain_bytes);
 }
 
 // Consecutive real frames: frames after a keyframe are coded against the

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 3
+#define LMC_VERSION_MINOR 4
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -80,6 +80,10 @@ typedef struct lmc_config {
     int keyint;            /* video/gen encoder: a keyframe every keyint frames;
                               0 or 1 = every frame (inter frames need a model
                               of feature set 3, else every frame is a keyframe) */
+    int adapt;             /* lossless video encoder: fit the network's hidden
+                              biases to the clip and send them in the packets
+                              where that pays (docs/format.md 7.4); 1 = on
+                              (lmc_config_init's default), 0 = off */
     int threads;           /* 0 = library default (1) */
     const char *model;     /* encoder: model file path; NULL = the shipped default */
     const char *model_dir; /* where decoders look for models by hash; NULL = default */
