@@ -21,10 +21,10 @@ struct AdaptationSample {
 };
 
 // Bias offsets (activation units, one per hidden unit) that lower the code
-// length of the sample under the runner's model, starting from `start`
-// (empty = zeros).
+// length of the sample under the runner's model: `steps` Adam steps from
+// `start` (empty = zeros).
 std::vector<int8_t> fit_bias_offsets(const ModelRunner &runner, const AdaptationSample &sample,
-                                     const std::vector<int8_t> &start);
+                                     const std::vector<int8_t> &start, int steps);
 
 // Exact code length in bits of the sample's symbols under the runner's
 // network with the given offsets (empty = none). Leaves the runner with the

@@ -72,7 +72,7 @@ private:
     template <bool kEncode>
     void code_wavefront(class RangeEncoder *enc, class RangeDecoder *dec);
     void decode_frame(const uint8_t *data, size_t size);
-    AdaptationSample collect_sample(size_t *coded) const;
+    AdaptationSample collect_sample(size_t max_n, size_t *coded) const;
     bool choose_offsets();
 
     StreamHeader header_;
@@ -101,7 +101,7 @@ private:
     bool adapt_ = false;                   // encoder: fit bias offsets
     std::vector<int8_t> frame_offsets_;    // this frame's bias offsets (empty: none)
     std::vector<int8_t> inter_offsets_;    // offsets of the inter frames since the keyframe
-    int offsets_age_ = 0;                  // encoder: inter frames since the last fit
+    int offsets_age_ = 0;                  // encoder: inter frames since the offsets were chosen
 };
 
 } // namespace lmc

@@ -31,9 +31,11 @@ def _frames_used(path, max_frames, feature_set):
 
 
 def _video_frames(args):
-    path, fmt, sel, feature_set = args
+    path, fmt, sel, feature_set, flip = args
     z = np.load(path)
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
+    if flip:  # augmentation: the mirrored clip is new data to a causal predictor
+        planes = [np.ascontiguousarray(p[:, :, ::-1]) for p in planes]
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]
@@ -49,8 +51,9 @@ def _video_frames(args):
     return np.concatenate(fs), np.concatenate(ys), base
 
 
-def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1):
-    """Returns list of dicts: name, source, pix_fmt, X int8 [M,14 or 24], Y uint8 [M], base_bits."""
+def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1, flip=False):
+    """Returns list of dicts: name, source, pix_fmt, X int8 [M, inputs], Y uint8 [M], base_bits.
+    With flip, every item comes twice: as stored and mirrored left to right."""
     idx = split_index(corpus, split)["video"]
     if max_items:
         idx = idx[:max_items]
@@ -59,9 +62,10 @@ def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_se
     for k, it in enumerate(idx):
         path = os.path.join(corpus, split, "video", it["name"] + ".npz")
         sel = _frames_used(path, max_frames, feature_set)
-        for i in range(0, len(sel), 3):
-            jobs.append((path, it["pix_fmt"], sel[i:i + 3], feature_set))
-            owner.append(k)
+        for mirrored in ([False, True] if flip else [False]):
+            for i in range(0, len(sel), 3):
+                jobs.append((path, it["pix_fmt"], sel[i:i + 3], feature_set, mirrored))
+                owner.append(k)
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
         parts = pool.map(_video_frames, jobs)
     res = []

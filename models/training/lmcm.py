@@ -103,19 +103,35 @@ def read_lmcm(path):
         return parse(f.read())
 
 
-def int_forward(m, x, exact_int=False):
+def adapted_biases(m, offsets):
+    """Per-layer biases with a packet's bias offsets (format.md 7.4): o in activation
+    units, one per hidden unit in layer order; the row bound must still hold."""
+    out, k = [], 0
+    for layer in m["layers"][:-1]:
+        n = len(layer["b"])
+        b = np.asarray(layer["b"], dtype=np.int64) + np.asarray(offsets[k:k + n], dtype=np.int64) * (1 << layer["shift"])
+        k += n
+        if (127 * np.abs(layer["W"]).astype(np.int64).sum(axis=1) + np.abs(b)).max() >= ROW_LIMIT:
+            raise ValueError("adapted bias breaks the row bound")
+        out.append(b)
+    assert k == len(offsets), "one offset per hidden unit"
+    return out + [m["layers"][-1]["b"]]
+
+
+def int_forward(m, x, exact_int=False, bias_offsets=None):
     """Integer forward (format.md 1). x: int array [B, F] in [-127,127].
     With exact_int the products are int64 numpy; otherwise float64 GEMM, which is exact
     here (every partial sum < 2^24 by the row bound) and much faster. Both give identical
-    results; tests compare them."""
+    results; tests compare them. bias_offsets: a packet's offsets (format.md 7.4)."""
     h = np.asarray(x, dtype=np.int64)
     assert h.min(initial=0) >= -127 and h.max(initial=0) <= 127
     L = m["layers"]
+    biases = adapted_biases(m, bias_offsets) if bias_offsets is not None else [l["b"] for l in L]
     for i, layer in enumerate(L):
         if exact_int:
-            acc = h @ layer["W"].T + layer["b"]
+            acc = h @ layer["W"].T + biases[i]
         else:
-            acc = (h.astype(np.float64) @ layer["W"].T.astype(np.float64)).astype(np.int64) + layer["b"]
+            acc = (h.astype(np.float64) @ layer["W"].T.astype(np.float64)).astype(np.int64) + biases[i]
         q = acc >> layer["shift"]  # arithmetic shift == floor(acc / 2^shift)
         if i < len(L) - 1:
             h = np.clip(q, 0, 127)

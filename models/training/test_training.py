@@ -5,7 +5,8 @@ way (one sample at a time) and compared with the vectorised code:
   - video features and symbols (section 6), all pixel formats, tiny odd sizes too;
   - audio features, symbols and k (section 8), mono and stereo;
   - LUT / frequency table (section 2) and the .lmcm round trip (section 3);
-  - the float64-GEMM integer forward equals the pure int64 one.
+  - the float64-GEMM integer forward equals the pure int64 one, with and without bias
+    offsets (section 7.4).
 Run: python3 models/training/test_training.py   (prints 'N passed, 0 failed')."""
 import os
 import sys
@@ -171,6 +172,13 @@ def main():
             check("lmcm detects corruption", True)
     x = rng.integers(-127, 128, (500, 14))
     check("float64 GEMM == int64 forward", (lmcm.int_forward(m2, x) == lmcm.int_forward(m2, x, exact_int=True)).all())
+    # format.md 7.4: offsets in activation units == a model whose hidden biases moved by o * 2^shift
+    off = rng.integers(-127, 128, 32)
+    moved = {**m2, "layers": [dict(L) for L in m2["layers"]]}
+    for i, L in enumerate(moved["layers"][:2]):
+        L["b"] = L["b"] + off[16 * i:16 * i + 16] * (1 << L["shift"])
+    check("bias offsets == moved biases", (lmcm.int_forward(m2, x, bias_offsets=off) == lmcm.int_forward(moved, x)).all()
+          and (lmcm.int_forward(m2, x, bias_offsets=off, exact_int=True) == lmcm.int_forward(moved, x)).all())
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

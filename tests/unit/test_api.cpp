@@ -30,10 +30,9 @@ lmc_config video_config(int pix_fmt, int w, int h)
 using Stream = lmc_tools::StreamFile;
 
 // Encodes frames of the sample clip (a crop) through the C API.
-Stream encode_video(int kind, int pix_fmt, int frames)
+Stream encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200, int y0 = 100)
 {
     Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
-    const int W = 64, H = 48;
     lmc_config cfg = video_config(pix_fmt, W, H);
     cfg.kind = kind;
     cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
@@ -48,10 +47,10 @@ Stream encode_video(int kind, int pix_fmt, int frames)
     s.header.assign(h, h + hs);
     for (int i = 0; i < frames; i++) {
         auto &src = clip.frames.at(i);
-        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, 200, 100, W, H)};
+        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, x0, y0, W, H)};
         if (pix_fmt == LMC_PIX_YUV420P) {
-            planes.push_back(crop(src[1], clip.width / 2, 100, 50, W / 2, H / 2));
-            planes.push_back(crop(src[2], clip.width / 2, 100, 50, W / 2, H / 2));
+            planes.push_back(crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
+            planes.push_back(crop(src[2], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
         }
         const uint8_t *in[3] = {};
         int strides[3] = {};
@@ -208,6 +207,27 @@ TEST(Api, GoldenVideoStreams)
     check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 3));
     check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2));
     check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2));
+}
+
+// Packets with adapted networks (format.md 7.4, liblmc 0.4): a frozen stream
+// of a 192x144 crop keeps decoding to the same frames. Only its decoding is
+// frozen: the fit is float arithmetic, so encoders on other machines may
+// choose other offsets (and write other, equally valid, bytes).
+TEST(Api, GoldenAdaptedVideoStream)
+{
+    std::string path = data_path("golden_adapted_video_yuv420p.lmcs");
+    if (getenv("LMC_WRITE_GOLDEN")) {
+        Stream fresh = encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 3, 192, 144, 96, 72);
+        lmc_tools::write_stream_file(path, fresh);
+        std::ofstream(path + ".sha256") << decode_hash(fresh) << "\n";
+    }
+    Stream golden;
+    ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
+    ASSERT_EQ(golden.packets.size(), 3u);
+    EXPECT_EQ(golden.packets[0][4] & 8, 8) << "the keyframe carries offsets";
+    std::string want;
+    std::ifstream(path + ".sha256") >> want;
+    EXPECT_EQ(decode_hash(golden), want);
 }
 
 // Older streams still decode to the same frames: LMC 0.1 (intra-only model
