@@ -325,8 +325,8 @@ static const AVOption lmc_decoder_options[] = {
 #if CONFIG_LIBLMC_VIDEO_ENCODER
 static const AVOption liblmc_video_encoder_options[] = {
     LMC_ENCODER_OPTIONS
-    { "adapt", "Fit the network's hidden biases to the clip and send them where that pays",
-      OFFSET(adapt), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, VE },
+    { "adapt", "Fit the network's hidden biases to the clip where that pays: 0 never, 1 keyframes, 2 all frames",
+      OFFSET(adapt), AV_OPT_TYPE_INT, { .i64 = 1 }, 0, 2, VE },
     { NULL },
 };
 LMC_CLASS(liblmc_video_encoder, liblmc_video_encoder_options)

@@ -3,6 +3,7 @@
 // reach FFmpeg.
 #include "lmc/lmc.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -153,7 +154,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         h.model_hash = model->hash;
         make_codec(c.get(), model);
         if (c->video)
-            c->video->set_adaptation(cfg->adapt != 0 && h.kind == LMC_KIND_VIDEO);
+            c->video->set_adaptation(h.kind == LMC_KIND_VIDEO ? std::clamp(cfg->adapt, 0, 2) : 0);
         c->header_bytes = write_stream_header(h);
     });
     if (ret < 0) {

@@ -370,7 +370,7 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
 // warm-started fit (or none), at most every kRefitInterval frames. Measured
 // on the test split: keeping a set for 32 frames without the check made the
 // grey camera clips 0.5-0.8% larger than no adaptation at all.
-constexpr int kKeySample = 8192, kKeySteps = 8;
+constexpr int kKeySample = 8192, kKeySteps = 8, kKeyWarmSteps = 4; // warm: from the last keyframe's
 constexpr int kInterSample = 4096, kInterSteps = 8;
 constexpr int kMinSampleSize = 1024; // smaller frames: the offsets cost more than they save
 constexpr int kRefitInterval = 2; // frames between fits of a stale set
@@ -408,6 +408,8 @@ AdaptationSample VideoCodec::collect_sample(size_t max_n, size_t *coded) const
 // scaled to the frame; new offsets must save more than they cost.
 bool VideoCodec::choose_offsets()
 {
+    if (inter_ && adapt_ < 2)
+        return false;
     const std::vector<int8_t> none, &current = inter_ ? inter_offsets_ : none;
     const bool have = std::any_of(current.begin(), current.end(), [](int8_t v) { return v != 0; });
     if (!inter_)
@@ -439,7 +441,11 @@ bool VideoCodec::choose_offsets()
     std::vector<int8_t> fit;
     double fitted = INFINITY;
     if (!inter_ || !have || offsets_age_ >= kRefitInterval) {
-        fit = fit_bias_offsets(*runner_, sample, current, inter_ ? kInterSteps : kKeySteps);
+        if (inter_)
+            fit = fit_bias_offsets(*runner_, sample, current, kInterSteps);
+        else
+            fit = last_key_offsets_ = fit_bias_offsets(*runner_, sample, last_key_offsets_,
+                                                       last_key_offsets_.empty() ? kKeySteps : kKeyWarmSteps);
         fitted = sample_bits(*runner_, sample, fit) * scale + cost;
         if (inter_)
             offsets_age_ = 0;
@@ -501,7 +507,7 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
     if (!inter_)
         inter_offsets_.clear();
     frame_offsets_ = inter_ ? inter_offsets_ : std::vector<int8_t>();
-    if (adapt_ && header_.kind == LMC_KIND_VIDEO && choose_offsets()) {
+    if (adapt_ > 0 && header_.kind == LMC_KIND_VIDEO && choose_offsets()) {
         packet[kPacketFlagsAt] |= kPacketAdapted;
         put_offsets(enc, frame_offsets_);
     }

@@ -42,8 +42,9 @@ public:
 
     bool supports_inter() const { return inter_features_; }
     // Lossless encoder: fit the network's hidden biases to the clip and send
-    // them where that pays (format.md 7.4).
-    void set_adaptation(bool on) { adapt_ = on; }
+    // them where that pays (format.md 7.4): 0 never, 1 in keyframes, 2 also
+    // in inter frames (smaller files, slower encoder).
+    void set_adaptation(int level) { adapt_ = level; }
     // Whether the last frame was coded with adapted biases.
     bool adapted() const { return !frame_offsets_.empty(); }
     // Forget the previous frame (decoder flush after a seek).
@@ -98,7 +99,8 @@ private:
     std::vector<int32_t> logits_;
     std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch
     std::unique_ptr<WorkerPool> pool_; // the wavefront's per-step work
-    bool adapt_ = false;                   // encoder: fit bias offsets
+    int adapt_ = 0;                        // encoder: fit bias offsets (set_adaptation)
+    std::vector<int8_t> last_key_offsets_; // encoder: the last keyframe's fit (a warm start)
     std::vector<int8_t> frame_offsets_;    // this frame's bias offsets (empty: none)
     std::vector<int8_t> inter_offsets_;    // offsets of the inter frames since the keyframe
     int offsets_age_ = 0;                  // encoder: inter frames since the offsets were chosen

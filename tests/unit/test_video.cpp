@@ -260,8 +260,8 @@ TEST(Adaptation, AdaptedNetworkRoundTripsAndPays)
         frames.push_back(real_frame(LMC_PIX_YUV420P, i, 192, 144, 96, 72));
     const StreamHeader h = header_for(frames[0]);
     VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), plain(h, video_runner()), dec(h, video_runner());
-    enc.set_adaptation(true);
-    stepwise.set_adaptation(true);
+    enc.set_adaptation(2);
+    stepwise.set_adaptation(2);
     size_t adapted_bytes = 0, plain_bytes = 0;
     for (int t = 0; t < 3; t++) {
         Io io(frames[t]);

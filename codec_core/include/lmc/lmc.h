@@ -82,8 +82,9 @@ typedef struct lmc_config {
                               of feature set 3, else every frame is a keyframe) */
     int adapt;             /* lossless video encoder: fit the network's hidden
                               biases to the clip and send them in the packets
-                              where that pays (docs/format.md 7.4); 1 = on
-                              (lmc_config_init's default), 0 = off */
+                              where that pays (docs/format.md 7.4): 0 = never,
+                              1 = in keyframes (lmc_config_init's default),
+                              2 = in inter frames too (smaller, slower) */
     int threads;           /* 0 = library default (1) */
     const char *model;     /* encoder: model file path; NULL = the shipped default */
     const char *model_dir; /* where decoders look for models by hash; NULL = default */
