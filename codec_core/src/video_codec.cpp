@@ -147,10 +147,10 @@ void VideoCodec::keep_reference()
     have_reference_ = true;
 }
 
-void VideoCodec::encode_batched(RangeEncoder &enc)
+// Lossless encoder: the reconstruction is the source, known in full, so
+// every plane's samples and residuals can be set before coding.
+void VideoCodec::load_residuals()
 {
-    // Lossless: the context comes from the source, known in full, so the
-    // residual planes are computed first and the model runs in big batches.
     const MotionField *mf = inter_ ? &motion_ : nullptr;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
@@ -159,6 +159,14 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
             for (int x = 0; x < s.w; x++)
                 s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, mf, x, y));
     }
+}
+
+void VideoCodec::encode_batched(RangeEncoder &enc)
+{
+    // Lossless: the context comes from the source, known in full, so the
+    // residual planes are computed first and the model runs in big batches.
+    load_residuals();
+    const MotionField *mf = inter_ ? &motion_ : nullptr;
     int w[3], h[3];
     for (int p = 0; p < nplanes_; p++)
         w[p] = planes_[p].w, h[p] = planes_[p].h;
@@ -418,15 +426,7 @@ bool VideoCodec::choose_offsets()
         offsets_age_++;
     if (inter_ && !have && offsets_age_ < kRetryInterval)
         return false; // the last fit did not pay: try again now and then
-    // The source is the reconstruction: residuals for every sample.
-    const MotionField *mf = inter_ ? &motion_ : nullptr;
-    for (int p = 0; p < nplanes_; p++) {
-        PlaneState &s = planes_[p];
-        s.px = source_[p];
-        for (int y = 0; y < s.h; y++)
-            for (int x = 0; x < s.w; x++)
-                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, mf, x, y));
-    }
+    load_residuals();
     size_t coded;
     AdaptationSample sample = collect_sample(inter_ ? kInterSample : kKeySample, &coded);
     if (sample.n < kMinSampleSize)

@@ -69,6 +69,7 @@ private:
     void align_reference();
     void make_background_frames();
     void keep_reference();
+    void load_residuals();
     void encode_batched(class RangeEncoder &enc);
     template <bool kEncode>
     void code_wavefront(class RangeEncoder *enc, class RangeDecoder *dec);
