@@ -30,8 +30,13 @@ def _frames_used(path, max_frames, feature_set):
     return [int(t) for t in np.linspace(0, T - 1, max_frames).round().astype(int)]
 
 
+def video_job(path, fmt, sel, feature_set, flip=False, subpel=False):
+    """One unit of feature work for _video_frames (a few frames of one item), picklable."""
+    return (path, fmt, sel, feature_set, flip, subpel)
+
+
 def _video_frames(args):
-    path, fmt, sel, feature_set, flip = args
+    path, fmt, sel, feature_set, flip, subpel = args
     z = np.load(path)
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
     if flip:  # augmentation: the mirrored clip is new data to a causal predictor
@@ -41,7 +46,7 @@ def _video_frames(args):
         fr = [p[t] for p in planes]
         if feature_set == 3:
             prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
-            per_plane = lf.video_frame_features(fr, fmt, prev)
+            per_plane = lf.video_frame_features(fr, fmt, prev, subpel=subpel)
         else:
             per_plane = lf.video_plane_features(fr, fmt)
         for f, y in per_plane:
@@ -51,9 +56,10 @@ def _video_frames(args):
     return np.concatenate(fs), np.concatenate(ys), base
 
 
-def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1, flip=False):
+def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1, flip=False, subpel=False):
     """Returns list of dicts: name, source, pix_fmt, X int8 [M, inputs], Y uint8 [M], base_bits.
-    With flip, every item comes twice: as stored and mirrored left to right."""
+    With flip, every item comes twice: as stored and mirrored left to right. With subpel, inter
+    frames are aligned by quarter-sample vectors, as liblmc 0.5 codes them (format.md 7.5)."""
     idx = split_index(corpus, split)["video"]
     if max_items:
         idx = idx[:max_items]
@@ -64,7 +70,7 @@ def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_se
         sel = _frames_used(path, max_frames, feature_set)
         for mirrored in ([False, True] if flip else [False]):
             for i in range(0, len(sel), 3):
-                jobs.append((path, it["pix_fmt"], sel[i:i + 3], feature_set, mirrored))
+                jobs.append(video_job(path, it["pix_fmt"], sel[i:i + 3], feature_set, mirrored, subpel))
                 owner.append(k)
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
         parts = pool.map(_video_frames, jobs)

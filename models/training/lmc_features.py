@@ -128,10 +128,11 @@ def _block_sums(a, bh, bw):
     return a.reshape(bh, MOTION_BLOCK, bw, MOTION_BLOCK).sum(axis=(1, 3), dtype=np.int64)
 
 
-def estimate_motion(cur, ref):
+def estimate_motion(cur, ref, subpel=False):
     """Exactly the C++ estimate_motion: full search over [-16,16]^2 in raster order of (dy, dx),
-    cost SAD + 2(|dx|+|dy|), first minimum; intra when sum |MED residual| < best cost.
-    Returns mvx, mvy (int [bh,bw]) and intra (bool [bh,bw])."""
+    cost SAD + 2(|dx|+|dy|), first minimum; with subpel the quarter-sample refinement of
+    format.md 7.5 (refine_subpel); intra when sum |MED residual| < best cost.
+    Returns mvx, mvy (int [bh,bw]: luma samples, quarter samples with subpel) and intra (bool [bh,bw])."""
     cur = np.asarray(cur, dtype=np.int16)
     h, w = cur.shape
     bh, bw = -(-h // MOTION_BLOCK), -(-w // MOTION_BLOCK)
@@ -148,8 +149,51 @@ def estimate_motion(cur, ref):
             best = np.where(better, cost, best)
             mvx = np.where(better, dx, mvx)
             mvy = np.where(better, dy, mvy)
+    if subpel:
+        mvx, mvy, best = _refine_subpel(cur.astype(np.int64), np.asarray(ref), 4 * mvx, 4 * mvy, best)
     intra = _block_sums(np.abs(plane_residual(cur.astype(np.int32))[1]), bh, bw) < best
     return np.where(intra, 0, mvx), np.where(intra, 0, mvy), intra
+
+
+SUBPEL_PENALTY = 128  # cost of a fractional vector (motion.cpp kSubpelPenalty)
+
+
+def _refine_subpel(cur, ref, cx, cy, best):
+    """The 48 quarter-sample vectors around each block's whole-sample match, raster order of
+    (qy, qx), cost SAD of the interpolated block + (|vx| + |vy|) // 2 (+ SUBPEL_PENALTY if
+    fractional); first minimum."""
+    h, w = cur.shape
+    bx, by = cx.copy(), cy.copy()
+    for qy in range(-3, 4):
+        for qx in range(-3, 4):
+            if qx == 0 and qy == 0:
+                continue
+            vx, vy = cx + qx, cy + qy
+            ok = (np.abs(vx >> 2) <= MOTION_RANGE) & (np.abs(vy >> 2) <= MOTION_RANGE)
+            pred = interpolate(ref, 0, 0, _block_map(vx, h, w, 0, 0), _block_map(vy, h, w, 0, 0))
+            cost = (_block_sums(np.abs(cur - pred), *best.shape) + (np.abs(vx) + np.abs(vy)) // 2
+                    + np.where((vx | vy) & 3, SUBPEL_PENALTY, 0))
+            better = ok & (cost < best)
+            best = np.where(better, cost, best)
+            bx = np.where(better, vx, bx)
+            by = np.where(better, vy, by)
+    return bx, by, best
+
+
+def interpolate(ref, sx, sy, vx4, vy4):
+    """Bilinear read of a plane with subsampling (sx, sy) at per-sample vectors vx4, vy4
+    (int [h,w], quarter luma samples), rounded, edges clamped (format.md 7.5)."""
+    r = np.asarray(ref, dtype=np.int64)
+    h, w = r.shape
+    ex, ey = 2 + sx, 2 + sy
+    fx, fy = vx4 & ((1 << ex) - 1), vy4 & ((1 << ey) - 1)
+    xs = np.arange(w)[None, :] + (vx4 >> ex)
+    ys = np.arange(h)[:, None] + (vy4 >> ey)
+    x0, x1 = np.clip(xs, 0, w - 1), np.clip(xs + 1, 0, w - 1)
+    y0, y1 = np.clip(ys, 0, h - 1), np.clip(ys + 1, 0, h - 1)
+    top = r[y0, x0] * ((1 << ex) - fx) + r[y0, x1] * fx
+    bottom = r[y1, x0] * ((1 << ex) - fx) + r[y1, x1] * fx
+    return (top * ((1 << ey) - fy) + bottom * fy + (1 << (ex + ey - 1))) >> (ex + ey)
 
 
 def _block_map(a, h, w, sx, sy):
@@ -159,9 +203,11 @@ def _block_map(a, h, w, sx, sy):
     return a[by[:, None], bx[None, :]]
 
 
-def align_plane(ref, sx, sy, mvx, mvy):
+def align_plane(ref, sx, sy, mvx, mvy, subpel=False):
     ref = np.asarray(ref)
     h, w = ref.shape
+    if subpel:  # vectors in quarter luma samples
+        return interpolate(ref, sx, sy, _block_map(mvx, h, w, sx, sy), _block_map(mvy, h, w, sx, sy)).astype(ref.dtype)
     vx = _block_map(mvx, h, w, sx, sy) >> sx
     vy = _block_map(mvy, h, w, sx, sy) >> sy
     ry = np.clip(np.arange(h)[:, None] + vy, 0, h - 1)
@@ -169,14 +215,14 @@ def align_plane(ref, sx, sy, mvx, mvy):
     return ref[ry, rx]
 
 
-def video_frame_features(planes, pix_fmt, prev=None, motion=None):
+def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False):
     """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]).
     prev: the previous frame's planes (inter frame) or None (keyframe); motion: optional
-    (mvx, mvy, intra) to use instead of estimating it."""
+    (mvx, mvy, intra) to use instead of estimating it; subpel: quarter-sample vectors (7.5)."""
     classes = PLANE_CLASS[pix_fmt]
     sub = PLANE_SUBSAMPLING[pix_fmt]
     if prev is not None and motion is None:
-        motion = estimate_motion(planes[0], prev[0])
+        motion = estimate_motion(planes[0], prev[0], subpel)
     out, resid = [], []
     for pi, p in enumerate(planes):
         p = np.asarray(p, dtype=np.int32)
@@ -189,7 +235,7 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None):
             P = PI
         else:
             sx, sy = sub[pi]
-            A = align_plane(prev[pi], sx, sy, motion[0], motion[1]).astype(np.int32)
+            A = align_plane(prev[pi], sx, sy, motion[0], motion[1], subpel).astype(np.int32)
             intra = _block_map(motion[2], h, w, sx, sy)
             P = np.where(intra, PI, A)
             f[..., 14] = np.where(intra, -64, 64)

@@ -56,26 +56,40 @@ def read_y4m_first(path):
     return frames[0], fmt
 
 
-def write_inter_features(out_path, every=53):
+def moved_reference(f0, dx=6, dy=-4):
+    """Frame f0 moved by (dx, dy) luma samples (chroma by dx / 2, dy / 2, rounded toward
+    -inf as Python's //), edges replicated: ref(x, y) = f0(x + dx / s, y + dy / s)."""
+    return [np.pad(p, 8, mode="edge")[8 + dy // s:8 + dy // s + p.shape[0], 8 + dx // s:8 + dx // s + p.shape[1]]
+            for p, s in zip(f0, (1, 2, 2))]
+
+
+def write_inter_features(out_path, subpel=False, every=53):
     """Feature set 3 of frame 1 of the vtest sample as an inter frame against frame 0: the
-    motion field and every `every`-th sample of each plane, for the C++ feature test."""
-    (f0, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
-    # the reference moved by (6, -4) luma samples, so that the motion is not all zero
-    f0 = [np.pad(p, 8, mode="edge")[8 - 4 // s:8 - 4 // s + p.shape[0], 8 + 6 // s:8 + 6 // s + p.shape[1]]
-          for p, s in zip(f0, (1, 2, 2))]
-    mvx, mvy, intra = lf.estimate_motion(f1[0], f0[0])
-    feats = lf.video_frame_features(f1, fmt, f0, (mvx, mvy, intra))
+    motion field and every `every`-th sample of each plane, for the C++ feature test. The
+    reference is frame 0 moved by (6, -4) luma samples, so that the motion is not all zero;
+    with subpel (format.md 7.5), the rounded mean of it moved by (6, -4) and by (7, -4): half
+    a sample, which quarter-sample vectors find."""
+    (orig, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
+    f0 = moved_reference(orig)
+    what = "moved by (6, -4)"
+    if subpel:
+        f0 = [((a.astype(np.int32) + b + 1) >> 1).astype(np.uint8) for a, b in zip(f0, moved_reference(orig, 7, -4))]
+        what = "moved by (6, -4) and by (7, -4), averaged (rounded up)"
+    mvx, mvy, intra = lf.estimate_motion(f1[0], f0[0], subpel)
+    feats = lf.video_frame_features(f1, fmt, f0, (mvx, mvy, intra), subpel)
     with open(out_path, "w") as f:
-        f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 moved by (6, -4)"
-                " (feature set 3)\n")
-        f.write("# motion: per 16x16 block in raster order: intra mvx mvy\n")
+        f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 %s"
+                " (feature set 3%s)\n" % (what, ", quarter-sample motion" if subpel else ""))
+        f.write("# motion: per 16x16 block in raster order: intra mvx mvy (%s)\n"
+                % ("quarter luma samples" if subpel else "luma samples"))
         f.write("motion: %s\n" % " ".join("%d %d %d" % t for t in zip(intra.ravel().astype(int), mvx.ravel(), mvy.ravel())))
         f.write("# plane x y | 24 inputs | symbol\n")
         for pi, (X, Y) in enumerate(feats):
             w = f1[pi].shape[1]
             for i in range(0, len(Y), every):
                 f.write("%d %d %d | %s | %d\n" % (pi, i % w, i // w, " ".join(map(str, X[i])), Y[i]))
-    print("wrote %s (%d of %d blocks intra)" % (out_path, int(intra.sum()), intra.size))
+    frac = int((((mvx | mvy) & 3) != 0).sum()) if subpel else 0
+    print("wrote %s (%d of %d blocks intra, %d fractional)" % (out_path, int(intra.sum()), intra.size, frac))
 
 
 def read_wav(path):
@@ -115,9 +129,7 @@ def video_inter_vectors(F):
     key = lf.video_frame_features(f0, fmt)
     vecs.append(key[0][0][100 * 384 + 120])
     vecs.append(key[2][0][70 * 192 + 60])
-    ref = [np.pad(p, 8, mode="edge")[8 - 4 // s:8 - 4 // s + p.shape[0], 8 + 6 // s:8 + 6 // s + p.shape[1]]
-           for p, s in zip(f0, (1, 2, 2))]
-    inter = lf.video_frame_features(f1, fmt, ref)
+    inter = lf.video_frame_features(f1, fmt, moved_reference(f0))
     for pi, i in ((0, 0), (0, 150 * 384 + 200), (0, 287 * 384 + 383), (1, 40 * 192 + 90), (2, 143 * 192 + 191)):
         vecs.append(inter[pi][0][i])
     intra_rows = np.flatnonzero(inter[0][0][:, 14] == -64)
@@ -165,6 +177,7 @@ def write(model_path, out_path, vecs):
 def main():
     os.makedirs(os.path.join(REPO, "tests", "data"), exist_ok=True)
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_inter_features.txt"))
+    write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_subpel_features.txt"), subpel=True)
     if "--features-only" in sys.argv:
         return
     data_dir = os.path.join(REPO, "tests", "data")

@@ -6,7 +6,10 @@ way (one sample at a time) and compared with the vectorised code:
   - audio features, symbols and k (section 8), mono and stereo;
   - LUT / frequency table (section 2) and the .lmcm round trip (section 3);
   - the float64-GEMM integer forward equals the pure int64 one, with and without bias
-    offsets (section 7.4).
+    offsets (section 7.4);
+  - quarter-sample alignment (section 7.5): the bilinear read, literal, for luma and
+    subsampled chroma; the motion search finds a half-sample move; inter-frame features
+    of a stored clip through data.py's job path (as finetune.py and training use it).
 Run: python3 models/training/test_training.py   (prints 'N passed, 0 failed')."""
 import os
 import sys
@@ -15,6 +18,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
 import lmc_features as lf  # noqa: E402
 import lmcm  # noqa: E402
 
@@ -70,6 +74,20 @@ def slow_video(planes, fmt):
         res.append(r)
         out.append((np.array(fs), np.array(ss)))
     return out
+
+
+def slow_interpolate(p, x, y, vx4, vy4, sx, sy):
+    """format.md 7.5 read literally: position x + vx4 / 4 / 2^sx, bilinear, rounded."""
+    h, w = len(p), len(p[0])
+    dx, dy = 4 << sx, 4 << sy
+    ix, fx = vx4 // dx, vx4 % dx  # floor division: fx in 0..dx-1 for negative vectors too
+    iy, fy = vy4 // dy, vy4 % dy
+
+    def at(xx, yy):
+        return int(p[min(max(yy, 0), h - 1)][min(max(xx, 0), w - 1)])
+    s = (at(x + ix, y + iy) * (dx - fx) * (dy - fy) + at(x + ix + 1, y + iy) * fx * (dy - fy)
+         + at(x + ix, y + iy + 1) * (dx - fx) * fy + at(x + ix + 1, y + iy + 1) * fx * fy)
+    return (s + dx * dy // 2) // (dx * dy)
 
 
 def slow_audio(x, k_offset=2):
@@ -179,6 +197,30 @@ def main():
         L["b"] = L["b"] + off[16 * i:16 * i + 16] * (1 << L["shift"])
     check("bias offsets == moved biases", (lmcm.int_forward(m2, x, bias_offsets=off) == lmcm.int_forward(moved, x)).all()
           and (lmcm.int_forward(m2, x, bias_offsets=off, exact_int=True) == lmcm.int_forward(moved, x)).all())
+
+    # format.md 7.5: quarter-sample alignment
+    for sx, sy in ((0, 0), (1, 1), (1, 0)):
+        p = rng.integers(0, 256, (9, 11)).astype(np.uint8)
+        vx = rng.integers(-70, 70, p.shape)
+        vy = rng.integers(-70, 70, p.shape)
+        fast = lf.interpolate(p, sx, sy, vx, vy)
+        ok = all(fast[y, x] == slow_interpolate(p, x, y, int(vx[y, x]), int(vy[y, x]), sx, sy)
+                 for y in range(p.shape[0]) for x in range(p.shape[1]))
+        whole = lf.interpolate(p, sx, sy, np.full(p.shape, 4 << sx), np.full(p.shape, -(4 << sy)))
+        ok &= (whole == lf.align_plane(p, 0, 0, np.array([[1]]), np.array([[-1]]))).all()
+        check("quarter-sample read sx=%d sy=%d (whole vectors read samples)" % (sx, sy), bool(ok))
+    base = np.clip(128 + np.cumsum(np.cumsum(rng.integers(-6, 7, (48, 66)), axis=0), axis=1) // 8, 0, 255)
+    ref = base[:, :64].astype(np.uint8)
+    cur = ((base[:, 1:65] + base[:, 2:66] + 1) >> 1).astype(np.uint8)  # moved by 1.5 samples
+    mvx, mvy, intra = lf.estimate_motion(cur, ref, subpel=True)
+    check("subpel search finds a 1.5-sample move", (~intra).sum() >= 8 and ((mvx[~intra] == 6) & (mvy[~intra] == 0)).mean() > 0.5)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "clip.npz")
+        np.savez(path, pix_fmt="gray", p0=np.stack([ref, cur]))
+        X, Y, _ = data._video_frames(data.video_job(path, "gray", [0, 1], 3, subpel=True))
+        feats = lf.video_frame_features([cur], "gray", [ref], subpel=True)[0]
+        check("data.video_job / _video_frames with subpel", X.shape == (2 * 48 * 64, lf.VIDEO_F_INTER)
+              and (X[48 * 64:] == feats[0]).all() and (Y[48 * 64:] == feats[1]).all())
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

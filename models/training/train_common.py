@@ -24,7 +24,8 @@ def load(family, corpus, split, cfg, args):
     t = time.time()
     if family == "video":
         items = data.video_split(corpus, split, max_frames=args.max_frames, max_items=args.max_items,
-                                 feature_set=cfg["feature_set"], flip=split == "train" and cfg.get("flip", False))
+                                 feature_set=cfg["feature_set"], flip=split == "train" and cfg.get("flip", False),
+                                 subpel=cfg.get("subpel", False))
         X = np.concatenate([it["X"] for it in items])
         Y = np.concatenate([it["Y"] for it in items])
     else:

@@ -27,9 +27,9 @@ struct Golden {
     std::vector<Row> rows;
 };
 
-Golden read_golden()
+Golden read_golden(const char *name)
 {
-    std::ifstream in(data_path("golden_video_inter_features.txt"));
+    std::ifstream in(data_path(name));
     EXPECT_TRUE(in.good());
     Golden g;
     std::string line;
@@ -57,21 +57,32 @@ Golden read_golden()
     return g;
 }
 
-// Plane p of frame moved like the Python reference: ref(x, y) = src(x + 6/s, y - 4/s).
-std::vector<uint8_t> moved(const std::vector<uint8_t> &src, int w, int h, int s)
+// Plane p of frame moved like the Python reference (make_golden.moved_reference):
+// ref(x, y) = src(x + dx/s, y - 4/s).
+std::vector<uint8_t> moved(const std::vector<uint8_t> &src, int w, int h, int s, int dx = 6)
 {
     std::vector<uint8_t> out((size_t)w * h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            out[(size_t)y * w + x] = src[(size_t)std::clamp(y - 4 / s, 0, h - 1) * w + std::clamp(x + 6 / s, 0, w - 1)];
+            out[(size_t)y * w + x] = src[(size_t)std::clamp(y - 4 / s, 0, h - 1) * w + std::clamp(x + dx / s, 0, w - 1)];
     return out;
 }
 
-} // namespace
-
-TEST(InterContext, MatchesPythonReference)
+// The reference of the quarter-sample golden: the rounded mean of the frame
+// moved by (6, -4) and by (7, -4), half a sample that whole vectors miss.
+std::vector<uint8_t> half_moved(const std::vector<uint8_t> &src, int w, int h, int s)
 {
-    Golden g = read_golden();
+    std::vector<uint8_t> a = moved(src, w, h, s, 6), b = moved(src, w, h, s, 7);
+    for (size_t i = 0; i < a.size(); i++)
+        a[i] = (uint8_t)((a[i] + b[i] + 1) >> 1);
+    return a;
+}
+
+// vtest frame 1 as an inter frame against a moved frame 0: motion search,
+// aligned planes and every input against the Python reference.
+void check_against_golden(const char *name, bool subpel)
+{
+    Golden g = read_golden(name);
     ASSERT_FALSE(g.rows.empty());
     Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
     ASSERT_GE(clip.frames.size(), 2u);
@@ -87,23 +98,29 @@ TEST(InterContext, MatchesPythonReference)
         s.px = clip.frames[1][p];
         s.res.assign(s.px.size(), 0);
         s.aligned.assign(s.px.size(), 0);
-        ref[p] = moved(clip.frames[0][p], s.w, s.h, p ? 2 : 1);
+        ref[p] = subpel ? half_moved(clip.frames[0][p], s.w, s.h, p ? 2 : 1) : moved(clip.frames[0][p], s.w, s.h, p ? 2 : 1);
     }
     std::vector<int16_t> med_res(planes[0].px.size());
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             med_res[(size_t)y * W + x] = (int16_t)(planes[0].px[(size_t)y * W + x] - predict_sample(planes[0], x, y));
     MotionField mf;
-    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, mf);
+    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, subpel, mf);
     ASSERT_EQ(g.motion.size(), 3 * mf.intra.size());
-    int moving = 0;
+    int moving = 0, fractional = 0;
+    const int unit = subpel ? 4 : 1; // the golden's vectors: quarter samples with subpel
     for (size_t b = 0; b < mf.intra.size(); b++) {
         EXPECT_EQ(mf.intra[b], g.motion[3 * b]) << "block " << b;
-        EXPECT_EQ(mf.mvx[b], g.motion[3 * b + 1]) << "block " << b;
-        EXPECT_EQ(mf.mvy[b], g.motion[3 * b + 2]) << "block " << b;
+        EXPECT_EQ(unit * mf.mvx[b] + mf.fx[b], g.motion[3 * b + 1]) << "block " << b;
+        EXPECT_EQ(unit * mf.mvy[b] + mf.fy[b], g.motion[3 * b + 2]) << "block " << b;
         moving += mf.mvx[b] != 0 || mf.mvy[b] != 0;
+        fractional += mf.fx[b] != 0 || mf.fy[b] != 0;
     }
     EXPECT_GT(moving, (int)mf.intra.size() / 2);
+    if (subpel)
+        EXPECT_GT(fractional, (int)mf.intra.size() / 4);
+    else
+        EXPECT_EQ(fractional, 0);
     for (int p = 0; p < 3; p++) {
         PlaneState &s = planes[p];
         align_plane(ref[p].data(), nullptr, s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
@@ -121,27 +138,49 @@ TEST(InterContext, MatchesPythonReference)
     }
 }
 
+} // namespace
+
+TEST(InterContext, MatchesPythonReference)
+{
+    check_against_golden("golden_video_inter_features.txt", false);
+}
+
+// Quarter-sample motion (format.md 7.5): refinement, bilinear alignment of
+// luma and 4:2:0 chroma, and the inputs built on it.
+TEST(InterContext, SubpelMatchesPythonReference)
+{
+    check_against_golden("golden_video_subpel_features.txt", true);
+}
+
 TEST(InterContext, MotionRoundTrip)
 {
-    MotionField mf;
-    mf.resize(100, 70);
-    for (size_t b = 0; b < mf.intra.size(); b++) {
-        mf.intra[b] = b % 7 == 3;
-        mf.mvx[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 5 % 33) - 16);
-        mf.mvy[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 11 % 33) - 16);
+    for (bool subpel : {false, true}) {
+        MotionField mf;
+        mf.resize(100, 70);
+        mf.subpel = subpel;
+        for (size_t b = 0; b < mf.intra.size(); b++) {
+            mf.intra[b] = b % 7 == 3;
+            mf.mvx[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 5 % 33) - 16);
+            mf.mvy[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 11 % 33) - 16);
+            mf.fx[b] = subpel && !mf.intra[b] ? (uint8_t)(b % 4) : 0;
+            mf.fy[b] = subpel && !mf.intra[b] ? (uint8_t)(b / 3 % 4) : 0;
+        }
+        std::vector<uint8_t> bytes;
+        RangeEncoder enc(bytes);
+        encode_motion(enc, mf);
+        enc.finish();
+        MotionField got;
+        got.resize(100, 70);
+        got.subpel = subpel;
+        RangeDecoder dec(bytes.data(), bytes.size());
+        decode_motion(dec, got);
+        EXPECT_FALSE(dec.overrun());
+        EXPECT_EQ(got.intra, mf.intra);
+        EXPECT_EQ(got.mvx, mf.mvx);
+        EXPECT_EQ(got.mvy, mf.mvy);
+        EXPECT_EQ(got.fx, mf.fx);
+        EXPECT_EQ(got.fy, mf.fy);
     }
-    std::vector<uint8_t> bytes;
-    RangeEncoder enc(bytes);
-    encode_motion(enc, mf);
-    enc.finish();
-    MotionField got;
-    got.resize(100, 70);
-    RangeDecoder dec(bytes.data(), bytes.size());
-    decode_motion(dec, got);
-    EXPECT_FALSE(dec.overrun());
-    EXPECT_EQ(got.intra, mf.intra);
-    EXPECT_EQ(got.mvx, mf.mvx);
-    EXPECT_EQ(got.mvy, mf.mvy);
 }
 
 // Skip flags of a 4:2:0 frame with odd chroma sizes survive the range coder.
