@@ -36,7 +36,7 @@ void choose_background_blocks(const uint8_t *src, const uint8_t *aligned_prev, c
     std::vector<long> prev(mf.intra.size()), bg(mf.intra.size()), intra(mf.intra.size());
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x, b = (size_t)(y / kMotionBlock) * mf.bw + x / kMotionBlock;
+            size_t i = (size_t)y * w + x, b = mf.block_at(x, y);
             prev[b] += std::abs(src[i] - aligned_prev[i]);
             bg[b] += std::abs(src[i] - aligned_bg[i]);
             intra[b] += std::abs(intra_res[i]);
@@ -53,24 +53,23 @@ void choose_background_blocks(const uint8_t *src, const uint8_t *aligned_prev, c
 
 namespace {
 
-int choice_context(const MotionField &mf, int bx, int by)
+// The choices of the coded blocks left of and above block b's first sample
+// (earlier in coding order; unsplit, the left and upper 16x16 blocks).
+int choice_context(const MotionField &mf, size_t b)
 {
-    int left = bx > 0 && mf.background[(size_t)by * mf.bw + bx - 1];
-    int up = by > 0 && mf.background[(size_t)(by - 1) * mf.bw + bx];
+    int left = mf.x0[b] > 0 && mf.background[mf.block_at(mf.x0[b] - 1, mf.y0[b])];
+    int up = mf.y0[b] > 0 && mf.background[mf.block_at(mf.x0[b], mf.y0[b] - 1)];
     return left + up;
 }
 
-// Visits the flags of the non-intra blocks in raster order with their tables.
+// Visits the flags of the non-intra blocks in coding order with their tables.
 template <typename Field, typename Code>
 void walk(Field &mf, Code &&code)
 {
     std::vector<AdaptiveTable> tables(3, AdaptiveTable(2));
-    for (int by = 0; by < mf.bh; by++)
-        for (int bx = 0; bx < mf.bw; bx++) {
-            size_t b = (size_t)by * mf.bw + bx;
-            if (!mf.intra[b])
-                code(tables[choice_context(mf, bx, by)], mf.background[b]);
-        }
+    for (size_t b = 0; b < mf.intra.size(); b++)
+        if (!mf.intra[b])
+            code(tables[choice_context(mf, b)], mf.background[b]);
 }
 
 } // namespace

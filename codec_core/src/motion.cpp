@@ -4,16 +4,48 @@
 #include <climits>
 #include <cstdlib>
 
-#include "errors.h"
 #include "adaptive_table.h"
+#include "errors.h"
+#include "worker_pool.h"
 
 namespace lmc {
 
-void MotionField::resize(int luma_w, int luma_h)
+void MotionField::resize(int w, int h)
 {
-    bw = (luma_w + kMotionBlock - 1) / kMotionBlock;
-    bh = (luma_h + kMotionBlock - 1) / kMotionBlock;
-    size_t n = (size_t)bw * bh;
+    luma_w = w;
+    luma_h = h;
+    bw = (w + kMotionBlock - 1) / kMotionBlock;
+    bh = (h + kMotionBlock - 1) / kMotionBlock;
+    uw = (w + kMotionUnit - 1) / kMotionUnit;
+    uh = (h + kMotionUnit - 1) / kMotionUnit;
+    split_block.assign((size_t)bw * bh, 0);
+    layout();
+}
+
+void MotionField::layout()
+{
+    x0.clear();
+    y0.clear();
+    size.clear();
+    unit_block.assign((size_t)uw * uh, 0);
+    const int per = kMotionBlock / kMotionUnit;
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            const bool quarters = split_block[(size_t)by * bw + bx];
+            for (int qy = 0; qy < per; qy++)
+                for (int qx = 0; qx < per; qx++) {
+                    const int ux = bx * per + qx, uy = by * per + qy;
+                    if (ux >= uw || uy >= uh)
+                        continue;
+                    if (quarters || (qx == 0 && qy == 0)) {
+                        x0.push_back((int16_t)(ux * kMotionUnit));
+                        y0.push_back((int16_t)(uy * kMotionUnit));
+                        size.push_back((uint8_t)(quarters ? kMotionUnit : kMotionBlock));
+                    }
+                    unit_block[(size_t)uy * uw + ux] = (int32_t)x0.size() - 1;
+                }
+        }
+    const size_t n = x0.size();
     mvx.assign(n, 0);
     mvy.assign(n, 0);
     fx.assign(n, 0);
@@ -39,91 +71,164 @@ static inline int interpolated(const uint8_t *ref, int w, int h, int x, int y, i
     return (top * ((1 << by) - fy) + bottom * fy + (1 << (bx + by - 1))) >> (bx + by);
 }
 
-// The quarter-sample refinement of one block's whole-sample match (*vx4,
-// *vy4) of cost best: the 48 other vectors within 3/4 of a sample whose
-// whole part stays in range, in raster order of (qy, qx), first minimum.
-// Returns the cost of the vector left in *vx4, *vy4.
-static int refine_subpel(const uint8_t *cur, const uint8_t *ref, int w, int h, int x0, int y0, int bw, int bh,
-                         int best, int *vx4, int *vy4)
-{
-    const int cx = *vx4, cy = *vy4;
-    for (int qy = -3; qy <= 3; qy++)
-        for (int qx = -3; qx <= 3; qx++) {
-            const int vx = cx + qx, vy = cy + qy;
-            if ((qx == 0 && qy == 0) || std::abs(vx >> 2) > kMotionRange || std::abs(vy >> 2) > kMotionRange)
-                continue;
-            int cost = (std::abs(vx) + std::abs(vy)) / 2 + ((vx | vy) & 3 ? kSubpelPenalty : 0);
-            for (int y = 0; y < bh && cost < best; y++) {
-                const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
-                int s = 0;
-                for (int x = 0; x < bw; x++)
-                    s += std::abs((int)c[x] - interpolated(ref, w, h, x0 + x, y0 + y, vx, vy, 0, 0));
-                cost += s;
-            }
-            if (cost < best)
-                best = cost, *vx4 = vx, *vy4 = vy;
+namespace {
+
+// The luma reference padded by edge replication, so that every whole-sample
+// candidate reads inside it.
+struct PaddedReference {
+    std::vector<uint8_t> px;
+    int pw = 0;
+    static constexpr int pad = kMotionRange;
+
+    PaddedReference(const uint8_t *ref, int w, int h) : px((size_t)(w + 2 * pad) * (h + 2 * pad)), pw(w + 2 * pad)
+    {
+        for (int y = 0; y < h + 2 * pad; y++) {
+            const uint8_t *row = ref + (size_t)std::clamp(y - pad, 0, h - 1) * w;
+            for (int x = 0; x < pw; x++)
+                px[(size_t)y * pw + x] = row[std::clamp(x - pad, 0, w - 1)];
         }
-    return best;
-}
+    }
+    const uint8_t *at(int x, int y) const { return &px[(size_t)(y + pad) * pw + x + pad]; }
+};
+
+struct Match {
+    int cost = INT_MAX;
+    int vx4 = 0, vy4 = 0; // quarter luma samples
+};
+
+struct Searcher {
+    const uint8_t *cur, *ref;
+    int w, h;
+    bool subpel;
+    PaddedReference padded;
+
+    // The quarter-sample refinement of a whole-sample match: the 48 other
+    // vectors within 3/4 of a sample whose whole part stays in range, in
+    // raster order of (qy, qx), first minimum.
+    void refine(int x0, int y0, int bw, int bh, Match &m) const
+    {
+        const int cx = m.vx4, cy = m.vy4;
+        for (int qy = -3; qy <= 3; qy++)
+            for (int qx = -3; qx <= 3; qx++) {
+                const int vx = cx + qx, vy = cy + qy;
+                if ((qx == 0 && qy == 0) || std::abs(vx >> 2) > kMotionRange || std::abs(vy >> 2) > kMotionRange)
+                    continue;
+                int cost = (std::abs(vx) + std::abs(vy)) / 2 + ((vx | vy) & 3 ? kSubpelPenalty : 0);
+                for (int y = 0; y < bh && cost < m.cost; y++) {
+                    const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
+                    int s = 0;
+                    for (int x = 0; x < bw; x++)
+                        s += std::abs((int)c[x] - interpolated(ref, w, h, x0 + x, y0 + y, vx, vy, 0, 0));
+                    cost += s;
+                }
+                if (cost < m.cost)
+                    m = {cost, vx, vy};
+            }
+    }
+
+    // The best vector for the block of `size` at (x0, y0), clipped to the frame.
+    Match search(int x0, int y0, int size) const
+    {
+        const int bw = std::min(size, w - x0), bh = std::min(size, h - y0);
+        Match m;
+        for (int dy = -kMotionRange; dy <= kMotionRange; dy++)
+            for (int dx = -kMotionRange; dx <= kMotionRange; dx++) {
+                int cost = 2 * (std::abs(dx) + std::abs(dy));
+                for (int y = 0; y < bh && cost < m.cost; y++) {
+                    const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
+                    const uint8_t *r = padded.at(x0 + dx, y0 + y + dy);
+                    int s = 0;
+                    for (int x = 0; x < bw; x++)
+                        s += std::abs((int)c[x] - (int)r[x]);
+                    cost += s;
+                }
+                if (cost < m.cost)
+                    m = {cost, 4 * dx, 4 * dy};
+            }
+        if (subpel)
+            refine(x0, y0, bw, bh, m);
+        return m;
+    }
+};
+
+} // namespace
 
 void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h,
-                     bool subpel, MotionField &mf)
+                     bool subpel, bool split, MotionField &mf, WorkerPool *pool)
 {
     mf.resize(w, h);
     mf.subpel = subpel;
-    // Reference padded by edge replication, so every candidate reads inside it.
-    const int pad = kMotionRange;
-    const int pw = w + 2 * pad, ph = h + 2 * pad;
-    std::vector<uint8_t> padded((size_t)pw * ph);
-    for (int y = 0; y < ph; y++) {
-        const uint8_t *row = ref + (size_t)std::clamp(y - pad, 0, h - 1) * w;
-        for (int x = 0; x < pw; x++)
-            padded[(size_t)y * pw + x] = row[std::clamp(x - pad, 0, w - 1)];
-    }
-    for (int by = 0; by < mf.bh; by++)
-        for (int bx = 0; bx < mf.bw; bx++) {
-            int x0 = bx * kMotionBlock, y0 = by * kMotionBlock;
-            int bw = std::min(kMotionBlock, w - x0), bh = std::min(kMotionBlock, h - y0);
-            int best = INT_MAX, best_dx = 0, best_dy = 0;
-            for (int dy = -kMotionRange; dy <= kMotionRange; dy++)
-                for (int dx = -kMotionRange; dx <= kMotionRange; dx++) {
-                    int cost = 2 * (std::abs(dx) + std::abs(dy));
-                    for (int y = 0; y < bh && cost < best; y++) {
-                        const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
-                        const uint8_t *r = &padded[(size_t)(y0 + y + dy + pad) * pw + x0 + dx + pad];
-                        int s = 0;
-                        for (int x = 0; x < bw; x++)
-                            s += std::abs((int)c[x] - (int)r[x]);
-                        cost += s;
+    mf.split = split;
+    const Searcher s{cur, ref, w, h, subpel, PaddedReference(ref, w, h)};
+    // Per 16x16 block: its coded blocks' matches (itself, or its quarters when split).
+    std::vector<std::vector<Match>> chosen((size_t)mf.bw * mf.bh);
+    auto search_rows = [&](int row0, int row1) {
+        for (int by = row0; by < row1; by++)
+            for (int bx = 0; bx < mf.bw; bx++) {
+                const Match whole = s.search(bx * kMotionBlock, by * kMotionBlock, kMotionBlock);
+                std::vector<Match> quarters;
+                long sum = 0;
+                for (int qy = 0; split && qy < 2; qy++)
+                    for (int qx = 0; qx < 2; qx++) {
+                        const int x0 = bx * kMotionBlock + qx * kMotionUnit, y0 = by * kMotionBlock + qy * kMotionUnit;
+                        if (x0 < w && y0 < h) {
+                            quarters.push_back(s.search(x0, y0, kMotionUnit));
+                            sum += quarters.back().cost;
+                        }
                     }
-                    if (cost < best)
-                        best = cost, best_dx = dx, best_dy = dy;
+                const size_t b = (size_t)by * mf.bw + bx;
+                if (split && sum * kSplitGain < (long)whole.cost * (kSplitGain - 1)) {
+                    mf.split_block[b] = 1;
+                    chosen[b] = std::move(quarters);
+                } else {
+                    chosen[b] = {whole};
                 }
-            int vx4 = 4 * best_dx, vy4 = 4 * best_dy;
-            if (subpel)
-                best = refine_subpel(cur, ref, w, h, x0, y0, bw, bh, best, &vx4, &vy4);
-            int intra_cost = 0;
-            for (int y = 0; y < bh; y++)
-                for (int x = 0; x < bw; x++)
-                    intra_cost += std::abs(intra_res[(size_t)(y0 + y) * w + x0 + x]);
-            size_t b = (size_t)by * mf.bw + bx;
-            if (intra_cost < best) {
-                mf.intra[b] = 1;
-            } else {
-                mf.mvx[b] = (int8_t)(vx4 >> 2);
-                mf.mvy[b] = (int8_t)(vy4 >> 2);
-                mf.fx[b] = (uint8_t)(vx4 & 3);
-                mf.fy[b] = (uint8_t)(vy4 & 3);
             }
+    };
+    if (pool)
+        pool->run(mf.bh, 1, search_rows);
+    else
+        search_rows(0, mf.bh);
+    mf.layout();
+    std::vector<Match> coded; // in coding order, as layout() lists the blocks
+    for (const std::vector<Match> &c : chosen)
+        coded.insert(coded.end(), c.begin(), c.end());
+    for (size_t b = 0; b < coded.size(); b++) {
+        const int x0 = mf.x0[b], y0 = mf.y0[b];
+        const int bw = std::min((int)mf.size[b], w - x0), bh = std::min((int)mf.size[b], h - y0);
+        long intra_cost = 0;
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++)
+                intra_cost += std::abs(intra_res[(size_t)(y0 + y) * w + x0 + x]);
+        if (intra_cost < coded[b].cost) {
+            mf.intra[b] = 1;
+        } else {
+            mf.mvx[b] = (int8_t)(coded[b].vx4 >> 2);
+            mf.mvy[b] = (int8_t)(coded[b].vy4 >> 2);
+            mf.fx[b] = (uint8_t)(coded[b].vx4 & 3);
+            mf.fy[b] = (uint8_t)(coded[b].vy4 & 3);
         }
+    }
 }
 
 constexpr int kSpan = 2 * kMotionRange + 1;
 
-// Symbol x: 0 = intra block, 1 + vx + 16 otherwise; symbol y: vy + 16;
-// with subpel then the fraction fy * 4 + fx.
+// Split flags' context: the flags of the left and upper 16x16 blocks.
+static int split_context(const MotionField &mf, int bx, int by)
+{
+    return (bx > 0 && mf.split_block[(size_t)by * mf.bw + bx - 1]) +
+           (by > 0 && mf.split_block[(size_t)(by - 1) * mf.bw + bx]);
+}
+
+// With split, every 16x16 block's flag first; then per coded block symbol x:
+// 0 = intra block, 1 + vx + 16 otherwise; symbol y: vy + 16; with subpel
+// then the fraction fy * 4 + fx.
 void encode_motion(RangeEncoder &enc, const MotionField &mf)
 {
+    std::vector<AdaptiveTable> ts(3, AdaptiveTable(2));
+    for (int by = 0; mf.split && by < mf.bh; by++)
+        for (int bx = 0; bx < mf.bw; bx++)
+            ts[split_context(mf, bx, by)].put(enc, mf.split_block[(size_t)by * mf.bw + bx]);
     AdaptiveTable tx(kSpan + 1), ty(kSpan), tf(16);
     for (size_t b = 0; b < mf.intra.size(); b++) {
         if (mf.intra[b]) {
@@ -139,11 +244,15 @@ void encode_motion(RangeEncoder &enc, const MotionField &mf)
 
 void decode_motion(RangeDecoder &dec, MotionField &mf)
 {
+    std::vector<AdaptiveTable> ts(3, AdaptiveTable(2));
+    for (int by = 0; by < mf.bh; by++)
+        for (int bx = 0; bx < mf.bw; bx++)
+            mf.split_block[(size_t)by * mf.bw + bx] = mf.split ? (uint8_t)ts[split_context(mf, bx, by)].get(dec) : 0;
+    mf.layout();
     AdaptiveTable tx(kSpan + 1), ty(kSpan), tf(16);
     for (size_t b = 0; b < mf.intra.size(); b++) {
         int sx = tx.get(dec);
         mf.intra[b] = sx == 0;
-        mf.background[b] = 0;
         mf.mvx[b] = (int8_t)(sx ? sx - 1 - kMotionRange : 0);
         mf.mvy[b] = (int8_t)(sx ? ty.get(dec) - kMotionRange : 0);
         int f = sx && mf.subpel ? tf.get(dec) : 0;
@@ -155,10 +264,9 @@ void decode_motion(RangeDecoder &dec, MotionField &mf)
 void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, int sx, int sy,
                  const MotionField &mf, uint8_t *aligned)
 {
-    for (int y = 0; y < h; y++) {
-        const size_t brow = (size_t)((y << sy) / kMotionBlock) * mf.bw;
+    for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            size_t b = brow + (size_t)((x << sx) / kMotionBlock);
+            const size_t b = mf.block_at(x << sx, y << sy);
             const uint8_t *from = mf.background[b] ? background : ref;
             if (mf.subpel) {
                 aligned[(size_t)y * w + x] = (uint8_t)interpolated(from, w, h, x, y, 4 * mf.mvx[b] + mf.fx[b],
@@ -169,7 +277,6 @@ void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, in
             int ry = std::clamp(y + (mf.mvy[b] >> sy), 0, h - 1);
             aligned[(size_t)y * w + x] = from[(size_t)ry * w + rx];
         }
-    }
 }
 
 } // namespace lmc

@@ -98,7 +98,8 @@ void VideoCodec::start_frame(bool inter)
 {
     inter_ = inter;
     skip_blocks_ = background_ref_ = inter_ && header_.kind == LMC_KIND_VIDEO;
-    motion_.subpel = skip_blocks_; // liblmc 0.5: quarter-sample vectors in lossless inter frames
+    // liblmc 0.5: quarter-sample vectors and split blocks in lossless inter frames
+    motion_.subpel = motion_.split = skip_blocks_;
     if (!inter_ && adaptive_)
         mixer_.reset();
 }
@@ -113,7 +114,8 @@ void VideoCodec::estimate_and_align()
     for (int r = 0; r < y.h; r++)
         for (int x = 0; x < y.w; x++)
             med_res[(size_t)r * y.w + x] = (int16_t)(y.px[(size_t)r * y.w + x] - predict_sample(y, x, r));
-    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_.subpel, motion_);
+    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_.subpel, motion_.split,
+                   motion_, pool_.get());
     if (background_ref_) {
         make_background_frames();
         align_plane(reference_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());
@@ -494,7 +496,7 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
     start_frame(!keyframe && inter_features_ && have_reference_);
     begin_packet(packet, !inter_ ? kPacketKeyframe
                                  : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
-                                       (motion_.subpel ? kPacketSubpel : 0));
+                                       (motion_.subpel ? kPacketSubpel : 0) | (motion_.split ? kPacketSplit : 0));
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
@@ -530,7 +532,7 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
     require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground | kPacketAdapted |
-                            kPacketSubpel)) == 0,
+                            kPacketSubpel | kPacketSplit)) == 0,
                  "unknown packet flags (newer stream?)");
     require_data(!(flags & kPacketAdapted) || header_.kind == LMC_KIND_VIDEO,
                  "adapted-network flag in a lossy stream (corrupt data)");
@@ -539,8 +541,10 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     skip_blocks_ = flags & kPacketSkipBlocks;
     background_ref_ = flags & kPacketBackground;
     motion_.subpel = flags & kPacketSubpel;
-    require_data(!(skip_blocks_ || background_ref_ || motion_.subpel) || (inter_ && header_.kind == LMC_KIND_VIDEO),
-                 "skip-block, background or sub-sample flags outside a lossless inter frame (corrupt data)");
+    motion_.split = flags & kPacketSplit;
+    require_data(!(skip_blocks_ || background_ref_ || motion_.subpel || motion_.split) ||
+                     (inter_ && header_.kind == LMC_KIND_VIDEO),
+                 "skip-block, background, sub-sample or split flags outside a lossless inter frame (corrupt data)");
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "

@@ -64,7 +64,7 @@ inline int predict_sample(const PlaneState &p, int x, int y)
 // The block of the motion field that holds sample (x, y) of plane p.
 inline size_t motion_block(const MotionField &mf, const PlaneState &p, int x, int y)
 {
-    return (size_t)((y << p.sy) / kMotionBlock) * mf.bw + (size_t)((x << p.sx) / kMotionBlock);
+    return mf.block_at(x << p.sx, y << p.sy);
 }
 
 // Base prediction of a sample: the aligned previous frame in inter blocks,

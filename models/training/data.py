@@ -30,13 +30,15 @@ def _frames_used(path, max_frames, feature_set):
     return [int(t) for t in np.linspace(0, T - 1, max_frames).round().astype(int)]
 
 
-def video_job(path, fmt, sel, feature_set, flip=False, subpel=False):
-    """One unit of feature work for _video_frames (a few frames of one item), picklable."""
-    return (path, fmt, sel, feature_set, flip, subpel)
+def video_job(path, fmt, sel, feature_set, flip=False, fine_motion=False):
+    """One unit of feature work for _video_frames (a few frames of one item), picklable.
+    fine_motion: inter frames aligned as liblmc 0.5 codes them (quarter-sample vectors, split
+    blocks: format.md 7.5, 7.6); else whole-sample vectors on 16x16 blocks."""
+    return (path, fmt, sel, feature_set, flip, fine_motion)
 
 
 def _video_frames(args):
-    path, fmt, sel, feature_set, flip, subpel = args
+    path, fmt, sel, feature_set, flip, fine_motion = args
     z = np.load(path)
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
     if flip:  # augmentation: the mirrored clip is new data to a causal predictor
@@ -46,7 +48,7 @@ def _video_frames(args):
         fr = [p[t] for p in planes]
         if feature_set == 3:
             prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
-            per_plane = lf.video_frame_features(fr, fmt, prev, subpel=subpel)
+            per_plane = lf.video_frame_features(fr, fmt, prev, subpel=fine_motion, split=fine_motion)
         else:
             per_plane = lf.video_plane_features(fr, fmt)
         for f, y in per_plane:
@@ -56,10 +58,11 @@ def _video_frames(args):
     return np.concatenate(fs), np.concatenate(ys), base
 
 
-def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1, flip=False, subpel=False):
+def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_set=1, flip=False,
+                fine_motion=False):
     """Returns list of dicts: name, source, pix_fmt, X int8 [M, inputs], Y uint8 [M], base_bits.
-    With flip, every item comes twice: as stored and mirrored left to right. With subpel, inter
-    frames are aligned by quarter-sample vectors, as liblmc 0.5 codes them (format.md 7.5)."""
+    With flip, every item comes twice: as stored and mirrored left to right. fine_motion: see
+    video_job."""
     idx = split_index(corpus, split)["video"]
     if max_items:
         idx = idx[:max_items]
@@ -70,7 +73,7 @@ def video_split(corpus, split, max_frames=0, max_items=0, procs=None, feature_se
         sel = _frames_used(path, max_frames, feature_set)
         for mirrored in ([False, True] if flip else [False]):
             for i in range(0, len(sel), 3):
-                jobs.append(video_job(path, it["pix_fmt"], sel[i:i + 3], feature_set, mirrored, subpel))
+                jobs.append(video_job(path, it["pix_fmt"], sel[i:i + 3], feature_set, mirrored, fine_motion))
                 owner.append(k)
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
         parts = pool.map(_video_frames, jobs)

@@ -11,8 +11,8 @@ LMC codes it (gray, yuv420p, yuv422p, yuv444p, gbrp), RGB formats as gbrp, other
 formats as gray, everything else as yuv420p. The last quarter of each clip's frames (at
 least one) is held out; single-frame clips (stills) are split the same way as a group.
 Features are data.py's for feature set 3 (every data.KEY_EVERY-th frame a keyframe, the
-others inter frames against the previous frame, aligned by quarter-sample vectors as the
-codec does since liblmc 0.5). The QAT model starts as an exact copy of
+others inter frames against the previous frame, aligned as the codec does since liblmc 0.5:
+quarter-sample vectors, split blocks). The QAT model starts as an exact copy of
 the base model's integer weights (asserted), keeps its shifts (so the QAT logits stay
 exactly the integer model's) and trains for --seconds with Adam, the learning rate
 falling from --lr to a tenth of it along a cosine; the export is checked like
@@ -157,7 +157,7 @@ def features(clips, key, procs):
     jobs, owner = [], []
     for k, c in enumerate(clips):
         for i in range(0, len(c[key]), 3):
-            jobs.append(data.video_job(c["npz"], c["pix_fmt"], c[key][i:i + 3], 3, subpel=True))
+            jobs.append(data.video_job(c["npz"], c["pix_fmt"], c[key][i:i + 3], 3, fine_motion=True))
             owner.append(k)
     if not jobs:
         return np.zeros((0, lf.VIDEO_F_INTER), np.int8), np.zeros(0, np.uint8), [0] * len(clips)

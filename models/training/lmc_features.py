@@ -113,29 +113,28 @@ def video_plane_features(planes, pix_fmt):
 # ---- inter frames (format.md section 7, feature_set 3) -----------------------------------
 VIDEO_F_INTER = 24
 MOTION_BLOCK = 16
+MOTION_UNIT = 8  # a split block's quarters (format.md 7.6)
 MOTION_RANGE = 16
 PLANE_SUBSAMPLING = {"gray": [(0, 0)], "yuv420p": [(0, 0), (1, 1), (1, 1)],
                      "yuv422p": [(0, 0), (1, 0), (1, 0)], "yuv444p": [(0, 0)] * 3, "gbrp": [(0, 0)] * 3}
 
 
-def _block_sums(a, bh, bw):
-    """Sums of a [h,w] array over 16x16 blocks (partial blocks at the edges)."""
+def _block_sums(a, bh, bw, B=MOTION_BLOCK):
+    """Sums of a [h,w] array over BxB blocks (partial blocks at the edges)."""
     h, w = a.shape
-    if h != bh * MOTION_BLOCK or w != bw * MOTION_BLOCK:
-        z = np.zeros((bh * MOTION_BLOCK, bw * MOTION_BLOCK), dtype=a.dtype)
+    if h != bh * B or w != bw * B:
+        z = np.zeros((bh * B, bw * B), dtype=a.dtype)
         z[:h, :w] = a
         a = z
-    return a.reshape(bh, MOTION_BLOCK, bw, MOTION_BLOCK).sum(axis=(1, 3), dtype=np.int64)
+    return a.reshape(bh, B, bw, B).sum(axis=(1, 3), dtype=np.int64)
 
 
-def estimate_motion(cur, ref, subpel=False):
-    """Exactly the C++ estimate_motion: full search over [-16,16]^2 in raster order of (dy, dx),
-    cost SAD + 2(|dx|+|dy|), first minimum; with subpel the quarter-sample refinement of
-    format.md 7.5 (refine_subpel); intra when sum |MED residual| < best cost.
-    Returns mvx, mvy (int [bh,bw]: luma samples, quarter samples with subpel) and intra (bool [bh,bw])."""
-    cur = np.asarray(cur, dtype=np.int16)
+def _search(cur, ref, B, subpel):
+    """motion.cpp Searcher::search for every BxB block: full search over [-16,16]^2 in raster
+    order of (dy, dx), cost SAD + 2(|dx|+|dy|), first minimum; with subpel the quarter-sample
+    refinement (format.md 7.5). Returns vx, vy (luma samples, quarter samples with subpel), cost."""
     h, w = cur.shape
-    bh, bw = -(-h // MOTION_BLOCK), -(-w // MOTION_BLOCK)
+    bh, bw = -(-h // B), -(-w // B)
     R = MOTION_RANGE
     pad = np.pad(np.asarray(ref, dtype=np.int16), R, mode="edge")
     best = np.full((bh, bw), np.iinfo(np.int64).max, dtype=np.int64)
@@ -143,23 +142,55 @@ def estimate_motion(cur, ref, subpel=False):
     mvy = np.zeros((bh, bw), dtype=np.int32)
     for dy in range(-R, R + 1):
         for dx in range(-R, R + 1):
-            sad = _block_sums(np.abs(cur - pad[R + dy:R + dy + h, R + dx:R + dx + w]), bh, bw)
+            sad = _block_sums(np.abs(cur - pad[R + dy:R + dy + h, R + dx:R + dx + w]), bh, bw, B)
             cost = sad + 2 * (abs(dx) + abs(dy))
             better = cost < best
             best = np.where(better, cost, best)
             mvx = np.where(better, dx, mvx)
             mvy = np.where(better, dy, mvy)
     if subpel:
-        mvx, mvy, best = _refine_subpel(cur.astype(np.int64), np.asarray(ref), 4 * mvx, 4 * mvy, best)
-    intra = _block_sums(np.abs(plane_residual(cur.astype(np.int32))[1]), bh, bw) < best
-    return np.where(intra, 0, mvx), np.where(intra, 0, mvy), intra
+        return _refine_subpel(cur.astype(np.int64), np.asarray(ref), 4 * mvx, 4 * mvy, best, B)
+    return mvx, mvy, best
 
 
-SUBPEL_PENALTY = 128  # cost of a fractional vector (motion.cpp kSubpelPenalty)
+def _units(a, uh, uw):
+    """A per-16x16-block array on the 8x8 unit grid (uh x uw)."""
+    r = MOTION_BLOCK // MOTION_UNIT
+    return np.repeat(np.repeat(a, r, axis=0), r, axis=1)[:uh, :uw]
 
 
-def _refine_subpel(cur, ref, cx, cy, best):
-    """The 48 quarter-sample vectors around each block's whole-sample match, raster order of
+def estimate_motion(cur, ref, subpel=False, split=False):
+    """Exactly the C++ estimate_motion. Without split: per 16x16 block, the search of _search,
+    intra when sum |MED residual| < best cost; returns mvx, mvy (int [bh,bw]: luma samples,
+    quarter samples with subpel) and intra (bool [bh,bw]). With split (format.md 7.6) each block
+    is also searched as four 8x8 quarters and split when 16 * their cost sum < 15 * its cost;
+    intra is decided per coded block; returns mvx, mvy, intra per 8x8 unit (the values of the
+    coded block holding it) and split (bool [bh,bw])."""
+    cur = np.asarray(cur, dtype=np.int16)
+    h, w = cur.shape
+    vx, vy, cost = _search(cur, ref, MOTION_BLOCK, subpel)
+    med_abs = np.abs(plane_residual(cur.astype(np.int32))[1])
+    if not split:
+        intra = _block_sums(med_abs, *cost.shape) < cost
+        return np.where(intra, 0, vx), np.where(intra, 0, vy), intra
+    qx, qy, qcost = _search(cur, ref, MOTION_UNIT, subpel)
+    uh, uw = qcost.shape
+    r = MOTION_BLOCK // MOTION_UNIT
+    qsum = _block_sums(qcost, *cost.shape, r)  # the quarters' costs per block
+    split_b = qsum * SPLIT_GAIN < cost * (SPLIT_GAIN - 1)
+    S = _units(split_b, uh, uw)
+    ux, uy = np.where(S, qx, _units(vx, uh, uw)), np.where(S, qy, _units(vy, uh, uw))
+    intra = np.where(S, _block_sums(med_abs, uh, uw, MOTION_UNIT) < qcost,
+                     _units(_block_sums(med_abs, *cost.shape) < cost, uh, uw))
+    return np.where(intra, 0, ux), np.where(intra, 0, uy), intra, split_b
+
+
+SUBPEL_PENALTY = 128  # cost of a fractional vector (motion.h kSubpelPenalty)
+SPLIT_GAIN = 16       # motion.h kSplitGain
+
+
+def _refine_subpel(cur, ref, cx, cy, best, B):
+    """The 48 quarter-sample vectors around each BxB block's whole-sample match, raster order of
     (qy, qx), cost SAD of the interpolated block + (|vx| + |vy|) // 2 (+ SUBPEL_PENALTY if
     fractional); first minimum."""
     h, w = cur.shape
@@ -170,8 +201,8 @@ def _refine_subpel(cur, ref, cx, cy, best):
                 continue
             vx, vy = cx + qx, cy + qy
             ok = (np.abs(vx >> 2) <= MOTION_RANGE) & (np.abs(vy >> 2) <= MOTION_RANGE)
-            pred = interpolate(ref, 0, 0, _block_map(vx, h, w, 0, 0), _block_map(vy, h, w, 0, 0))
-            cost = (_block_sums(np.abs(cur - pred), *best.shape) + (np.abs(vx) + np.abs(vy)) // 2
+            pred = interpolate(ref, 0, 0, _block_map(vx, h, w, 0, 0, B), _block_map(vy, h, w, 0, 0, B))
+            cost = (_block_sums(np.abs(cur - pred), *best.shape, B) + (np.abs(vx) + np.abs(vy)) // 2
                     + np.where((vx | vy) & 3, SUBPEL_PENALTY, 0))
             better = ok & (cost < best)
             best = np.where(better, cost, best)
@@ -196,33 +227,37 @@ def interpolate(ref, sx, sy, vx4, vy4):
     return (top * ((1 << ey) - fy) + bottom * fy + (1 << (ex + ey - 1))) >> (ex + ey)
 
 
-def _block_map(a, h, w, sx, sy):
-    """Per-sample value of a per-block array for a plane subsampled by (sx, sy)."""
-    by = (np.arange(h) << sy) // MOTION_BLOCK
-    bx = (np.arange(w) << sx) // MOTION_BLOCK
+def _block_map(a, h, w, sx, sy, B=MOTION_BLOCK):
+    """Per-sample value of a per-block array (BxB luma blocks) for a plane subsampled by (sx, sy)."""
+    by = (np.arange(h) << sy) // B
+    bx = (np.arange(w) << sx) // B
     return a[by[:, None], bx[None, :]]
 
 
-def align_plane(ref, sx, sy, mvx, mvy, subpel=False):
+def align_plane(ref, sx, sy, mvx, mvy, subpel=False, B=MOTION_BLOCK):
+    """The aligned reference (format.md 7, 7.5); mvx, mvy per BxB luma block (B = 8: per unit)."""
     ref = np.asarray(ref)
     h, w = ref.shape
     if subpel:  # vectors in quarter luma samples
-        return interpolate(ref, sx, sy, _block_map(mvx, h, w, sx, sy), _block_map(mvy, h, w, sx, sy)).astype(ref.dtype)
-    vx = _block_map(mvx, h, w, sx, sy) >> sx
-    vy = _block_map(mvy, h, w, sx, sy) >> sy
+        return interpolate(ref, sx, sy, _block_map(mvx, h, w, sx, sy, B),
+                           _block_map(mvy, h, w, sx, sy, B)).astype(ref.dtype)
+    vx = _block_map(mvx, h, w, sx, sy, B) >> sx
+    vy = _block_map(mvy, h, w, sx, sy, B) >> sy
     ry = np.clip(np.arange(h)[:, None] + vy, 0, h - 1)
     rx = np.clip(np.arange(w)[None, :] + vx, 0, w - 1)
     return ref[ry, rx]
 
 
-def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False):
+def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, split=False):
     """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]).
     prev: the previous frame's planes (inter frame) or None (keyframe); motion: optional
-    (mvx, mvy, intra) to use instead of estimating it; subpel: quarter-sample vectors (7.5)."""
+    estimate_motion result to use instead of estimating it (per 16x16 block, or with a split
+    map per 8x8 unit); subpel: quarter-sample vectors (7.5); split: split blocks (7.6)."""
     classes = PLANE_CLASS[pix_fmt]
     sub = PLANE_SUBSAMPLING[pix_fmt]
     if prev is not None and motion is None:
-        motion = estimate_motion(planes[0], prev[0], subpel)
+        motion = estimate_motion(planes[0], prev[0], subpel, split)
+    B = MOTION_UNIT if motion is not None and len(motion) == 4 else MOTION_BLOCK
     out, resid = [], []
     for pi, p in enumerate(planes):
         p = np.asarray(p, dtype=np.int32)
@@ -235,8 +270,8 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False):
             P = PI
         else:
             sx, sy = sub[pi]
-            A = align_plane(prev[pi], sx, sy, motion[0], motion[1], subpel).astype(np.int32)
-            intra = _block_map(motion[2], h, w, sx, sy)
+            A = align_plane(prev[pi], sx, sy, motion[0], motion[1], subpel, B).astype(np.int32)
+            intra = _block_map(motion[2], h, w, sx, sy, B)
             P = np.where(intra, PI, A)
             f[..., 14] = np.where(intra, -64, 64)
             f[..., 15] = _c(np.where(intra, A, PI) - P)

@@ -63,33 +63,40 @@ def moved_reference(f0, dx=6, dy=-4):
             for p, s in zip(f0, (1, 2, 2))]
 
 
-def write_inter_features(out_path, subpel=False, every=53):
+def write_inter_features(out_path, subpel=False, split=False, every=53):
     """Feature set 3 of frame 1 of the vtest sample as an inter frame against frame 0: the
     motion field and every `every`-th sample of each plane, for the C++ feature test. The
     reference is frame 0 moved by (6, -4) luma samples, so that the motion is not all zero;
     with subpel (format.md 7.5), the rounded mean of it moved by (6, -4) and by (7, -4): half
-    a sample, which quarter-sample vectors find."""
+    a sample, which quarter-sample vectors find. With split (format.md 7.6) the motion is given
+    per 8x8 unit (the coded block holding it) and the split flags per 16x16 block follow."""
     (orig, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
     f0 = moved_reference(orig)
     what = "moved by (6, -4)"
     if subpel:
         f0 = [((a.astype(np.int32) + b + 1) >> 1).astype(np.uint8) for a, b in zip(f0, moved_reference(orig, 7, -4))]
         what = "moved by (6, -4) and by (7, -4), averaged (rounded up)"
-    mvx, mvy, intra = lf.estimate_motion(f1[0], f0[0], subpel)
-    feats = lf.video_frame_features(f1, fmt, f0, (mvx, mvy, intra), subpel)
+    motion = lf.estimate_motion(f1[0], f0[0], subpel, split)
+    mvx, mvy, intra = motion[:3]
+    feats = lf.video_frame_features(f1, fmt, f0, motion, subpel)
     with open(out_path, "w") as f:
         f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 %s"
-                " (feature set 3%s)\n" % (what, ", quarter-sample motion" if subpel else ""))
-        f.write("# motion: per 16x16 block in raster order: intra mvx mvy (%s)\n"
-                % ("quarter luma samples" if subpel else "luma samples"))
+                " (feature set 3%s%s)\n" % (what, ", quarter-sample motion" if subpel else "",
+                                             ", split blocks" if split else ""))
+        f.write("# motion: per %s in raster order: intra mvx mvy (%s)\n"
+                % ("8x8 unit" if split else "16x16 block", "quarter luma samples" if subpel else "luma samples"))
         f.write("motion: %s\n" % " ".join("%d %d %d" % t for t in zip(intra.ravel().astype(int), mvx.ravel(), mvy.ravel())))
+        if split:
+            f.write("# split: per 16x16 block in raster order\n")
+            f.write("split: %s\n" % " ".join(str(int(v)) for v in motion[3].ravel()))
         f.write("# plane x y | 24 inputs | symbol\n")
         for pi, (X, Y) in enumerate(feats):
             w = f1[pi].shape[1]
             for i in range(0, len(Y), every):
                 f.write("%d %d %d | %s | %d\n" % (pi, i % w, i // w, " ".join(map(str, X[i])), Y[i]))
     frac = int((((mvx | mvy) & 3) != 0).sum()) if subpel else 0
-    print("wrote %s (%d of %d blocks intra, %d fractional)" % (out_path, int(intra.sum()), intra.size, frac))
+    print("wrote %s (%d of %d blocks or units intra, %d fractional, %d split)" % (
+        out_path, int(intra.sum()), intra.size, frac, int(motion[3].sum()) if split else 0))
 
 
 def read_wav(path):
@@ -178,6 +185,7 @@ def main():
     os.makedirs(os.path.join(REPO, "tests", "data"), exist_ok=True)
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_inter_features.txt"))
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_subpel_features.txt"), subpel=True)
+    write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_split_features.txt"), subpel=True, split=True)
     if "--features-only" in sys.argv:
         return
     data_dir = os.path.join(REPO, "tests", "data")

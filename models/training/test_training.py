@@ -214,12 +214,19 @@ def main():
     cur = ((base[:, 1:65] + base[:, 2:66] + 1) >> 1).astype(np.uint8)  # moved by 1.5 samples
     mvx, mvy, intra = lf.estimate_motion(cur, ref, subpel=True)
     check("subpel search finds a 1.5-sample move", (~intra).sum() >= 8 and ((mvx[~intra] == 6) & (mvy[~intra] == 0)).mean() > 0.5)
+    # format.md 7.6: two parts moving apart split the blocks on their border (x = 40) and only
+    # those; the split blocks' 8x8 units hold their own vectors
+    two = np.concatenate([base[:, 2:42], base[:, 37:61]], axis=1).astype(np.uint8)  # ref moved +2 | -3
+    mvx, mvy, intra, split_b = lf.estimate_motion(two, ref, split=True)
+    check("split blocks on a motion border only, with the quarters' vectors",
+          mvx.shape == (6, 8) and split_b[:, 2].all() and not split_b[:, [0, 1, 3]].any()
+          and (mvx[:, 4] == 2).all() and (mvx[:, 5] == -3).all() and (mvx[:, :4] == 2).all() and (mvx[:, 6:] == -3).all())
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "clip.npz")
         np.savez(path, pix_fmt="gray", p0=np.stack([ref, cur]))
-        X, Y, _ = data._video_frames(data.video_job(path, "gray", [0, 1], 3, subpel=True))
-        feats = lf.video_frame_features([cur], "gray", [ref], subpel=True)[0]
-        check("data.video_job / _video_frames with subpel", X.shape == (2 * 48 * 64, lf.VIDEO_F_INTER)
+        X, Y, _ = data._video_frames(data.video_job(path, "gray", [0, 1], 3, fine_motion=True))
+        feats = lf.video_frame_features([cur], "gray", [ref], subpel=True, split=True)[0]
+        check("data.video_job / _video_frames with fine motion", X.shape == (2 * 48 * 64, lf.VIDEO_F_INTER)
               and (X[48 * 64:] == feats[0]).all() and (Y[48 * 64:] == feats[1]).all())
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

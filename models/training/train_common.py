@@ -25,7 +25,7 @@ def load(family, corpus, split, cfg, args):
     if family == "video":
         items = data.video_split(corpus, split, max_frames=args.max_frames, max_items=args.max_items,
                                  feature_set=cfg["feature_set"], flip=split == "train" and cfg.get("flip", False),
-                                 subpel=cfg.get("subpel", False))
+                                 fine_motion=cfg.get("fine_motion", False))
         X = np.concatenate([it["X"] for it in items])
         Y = np.concatenate([it["Y"] for it in items])
     else:

@@ -22,7 +22,8 @@ using namespace lmc_test;
 namespace {
 
 struct Golden {
-    std::vector<int> motion; // intra mvx mvy per block
+    std::vector<int> motion; // intra mvx mvy per block (per 8x8 unit with splits)
+    std::vector<int> split;  // per 16x16 block, in the split golden
     struct Row { int plane, x, y, sym; std::vector<int> f; };
     std::vector<Row> rows;
 };
@@ -36,10 +37,11 @@ Golden read_golden(const char *name)
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#')
             continue;
-        if (line.rfind("motion:", 0) == 0) {
-            std::istringstream s(line.substr(7));
+        if (line.rfind("motion:", 0) == 0 || line.rfind("split:", 0) == 0) {
+            std::vector<int> &to = line[0] == 'm' ? g.motion : g.split;
+            std::istringstream s(line.substr(line.find(':') + 1));
             for (int v; s >> v;)
-                g.motion.push_back(v);
+                to.push_back(v);
             continue;
         }
         for (char &c : line)
@@ -80,7 +82,7 @@ std::vector<uint8_t> half_moved(const std::vector<uint8_t> &src, int w, int h, i
 
 // vtest frame 1 as an inter frame against a moved frame 0: motion search,
 // aligned planes and every input against the Python reference.
-void check_against_golden(const char *name, bool subpel)
+void check_against_golden(const char *name, bool subpel, bool split)
 {
     Golden g = read_golden(name);
     ASSERT_FALSE(g.rows.empty());
@@ -105,22 +107,32 @@ void check_against_golden(const char *name, bool subpel)
         for (int x = 0; x < W; x++)
             med_res[(size_t)y * W + x] = (int16_t)(planes[0].px[(size_t)y * W + x] - predict_sample(planes[0], x, y));
     MotionField mf;
-    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, subpel, mf);
-    ASSERT_EQ(g.motion.size(), 3 * mf.intra.size());
+    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, subpel, split, mf);
+    // The golden lists blocks, or with splits 8x8 units (each with its coded block's values).
+    const size_t entries = split ? mf.unit_block.size() : mf.intra.size();
+    ASSERT_EQ(g.motion.size(), 3 * entries);
     int moving = 0, fractional = 0;
     const int unit = subpel ? 4 : 1; // the golden's vectors: quarter samples with subpel
-    for (size_t b = 0; b < mf.intra.size(); b++) {
-        EXPECT_EQ(mf.intra[b], g.motion[3 * b]) << "block " << b;
-        EXPECT_EQ(unit * mf.mvx[b] + mf.fx[b], g.motion[3 * b + 1]) << "block " << b;
-        EXPECT_EQ(unit * mf.mvy[b] + mf.fy[b], g.motion[3 * b + 2]) << "block " << b;
+    for (size_t e = 0; e < entries; e++) {
+        const size_t b = split ? (size_t)mf.unit_block[e] : e;
+        EXPECT_EQ(mf.intra[b], g.motion[3 * e]) << "entry " << e;
+        EXPECT_EQ(unit * mf.mvx[b] + mf.fx[b], g.motion[3 * e + 1]) << "entry " << e;
+        EXPECT_EQ(unit * mf.mvy[b] + mf.fy[b], g.motion[3 * e + 2]) << "entry " << e;
         moving += mf.mvx[b] != 0 || mf.mvy[b] != 0;
         fractional += mf.fx[b] != 0 || mf.fy[b] != 0;
     }
-    EXPECT_GT(moving, (int)mf.intra.size() / 2);
+    EXPECT_GT(moving, (int)entries / 2);
     if (subpel)
-        EXPECT_GT(fractional, (int)mf.intra.size() / 4);
+        EXPECT_GT(fractional, (int)entries / 4);
     else
         EXPECT_EQ(fractional, 0);
+    std::vector<int> split_blocks(mf.split_block.begin(), mf.split_block.end());
+    if (split) {
+        EXPECT_EQ(split_blocks, g.split);
+        EXPECT_GT(std::count(split_blocks.begin(), split_blocks.end(), 1), 8);
+    } else {
+        EXPECT_EQ(std::count(split_blocks.begin(), split_blocks.end(), 1), 0);
+    }
     for (int p = 0; p < 3; p++) {
         PlaneState &s = planes[p];
         align_plane(ref[p].data(), nullptr, s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
@@ -142,22 +154,36 @@ void check_against_golden(const char *name, bool subpel)
 
 TEST(InterContext, MatchesPythonReference)
 {
-    check_against_golden("golden_video_inter_features.txt", false);
+    check_against_golden("golden_video_inter_features.txt", false, false);
 }
 
 // Quarter-sample motion (format.md 7.5): refinement, bilinear alignment of
 // luma and 4:2:0 chroma, and the inputs built on it.
 TEST(InterContext, SubpelMatchesPythonReference)
 {
-    check_against_golden("golden_video_subpel_features.txt", true);
+    check_against_golden("golden_video_subpel_features.txt", true, false);
+}
+
+// Split blocks (format.md 7.6): the split decision, per-quarter vectors and
+// intra choices, and the inputs of samples in split blocks.
+TEST(InterContext, SplitMatchesPythonReference)
+{
+    check_against_golden("golden_video_split_features.txt", true, true);
 }
 
 TEST(InterContext, MotionRoundTrip)
 {
-    for (bool subpel : {false, true}) {
+    for (int mode = 0; mode < 3; mode++) { // whole samples; quarter samples; and split blocks
+        const bool subpel = mode >= 1, split = mode == 2;
         MotionField mf;
-        mf.resize(100, 70);
+        mf.resize(100, 70); // 7 x 5 blocks, 13 x 9 units: split blocks at the edges lose quarters
         mf.subpel = subpel;
+        mf.split = split;
+        for (size_t b = 0; split && b < mf.split_block.size(); b++)
+            mf.split_block[b] = b % 3 != 1;
+        mf.layout();
+        if (split)
+            EXPECT_GT(mf.intra.size(), 2 * mf.split_block.size());
         for (size_t b = 0; b < mf.intra.size(); b++) {
             mf.intra[b] = b % 7 == 3;
             mf.mvx[b] = mf.intra[b] ? 0 : (int8_t)((int)(b * 5 % 33) - 16);
@@ -172,14 +198,17 @@ TEST(InterContext, MotionRoundTrip)
         MotionField got;
         got.resize(100, 70);
         got.subpel = subpel;
+        got.split = split;
         RangeDecoder dec(bytes.data(), bytes.size());
         decode_motion(dec, got);
         EXPECT_FALSE(dec.overrun());
-        EXPECT_EQ(got.intra, mf.intra);
-        EXPECT_EQ(got.mvx, mf.mvx);
-        EXPECT_EQ(got.mvy, mf.mvy);
-        EXPECT_EQ(got.fx, mf.fx);
-        EXPECT_EQ(got.fy, mf.fy);
+        EXPECT_EQ(got.split_block, mf.split_block) << mode;
+        EXPECT_EQ(got.unit_block, mf.unit_block) << mode;
+        EXPECT_EQ(got.intra, mf.intra) << mode;
+        EXPECT_EQ(got.mvx, mf.mvx) << mode;
+        EXPECT_EQ(got.mvy, mf.mvy) << mode;
+        EXPECT_EQ(got.fx, mf.fx) << mode;
+        EXPECT_EQ(got.fy, mf.fy) << mode;
     }
 }
 
@@ -217,24 +246,27 @@ TEST(InterContext, SkipFlagsRoundTrip)
 // blocks carry none.
 TEST(InterContext, BackgroundChoiceRoundTrip)
 {
-    MotionField mf, got;
-    mf.resize(100, 70);
-    got.resize(100, 70);
-    for (size_t b = 0; b < mf.intra.size(); b++) {
-        mf.intra[b] = got.intra[b] = b % 5 == 2;
-        mf.background[b] = !mf.intra[b] && b % 3 != 0;
-        got.background[b] = 1;
+    for (bool split : {false, true}) {
+        MotionField mf, got;
+        mf.resize(100, 70);
+        got.resize(100, 70);
+        for (size_t b = 0; split && b < mf.split_block.size(); b++)
+            mf.split_block[b] = got.split_block[b] = b % 4 == 0;
+        mf.layout();
+        got.layout();
+        for (size_t b = 0; b < mf.intra.size(); b++) {
+            mf.intra[b] = got.intra[b] = b % 5 == 2;
+            mf.background[b] = !mf.intra[b] && b % 3 != 0;
+        }
+        std::vector<uint8_t> bytes;
+        RangeEncoder enc(bytes);
+        encode_background_choice(enc, mf);
+        enc.finish();
+        RangeDecoder dec(bytes.data(), bytes.size());
+        decode_background_choice(dec, got); // got.background starts 0, as decode_motion leaves it
+        EXPECT_FALSE(dec.overrun());
+        EXPECT_EQ(got.background, mf.background) << split;
     }
-    std::vector<uint8_t> bytes;
-    RangeEncoder enc(bytes);
-    encode_background_choice(enc, mf);
-    enc.finish();
-    RangeDecoder dec(bytes.data(), bytes.size());
-    for (size_t b = 0; b < got.intra.size(); b++)
-        got.background[b] = 0; // what decode_motion leaves
-    decode_background_choice(dec, got);
-    EXPECT_FALSE(dec.overrun());
-    EXPECT_EQ(got.background, mf.background);
 }
 
 // The adaptive stage keeps every frequency >= 1 and the total within the
