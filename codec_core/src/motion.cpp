@@ -73,20 +73,21 @@ static inline int interpolated(const uint8_t *ref, int w, int h, int x, int y, i
 
 namespace {
 
-// The luma reference padded by edge replication, so that every whole-sample
-// candidate reads inside it.
-struct PaddedReference {
+// A luma plane padded by edge replication, so that every candidate reads
+// inside it: phase (fx, fy) holds the reference read at quarter-sample
+// offset (fx, fy) from each (padded) position, so a vector's block is a
+// plain copy from the phase plane of its fraction at its whole part.
+struct PaddedPlane {
+    static constexpr int pad = kMotionRange + 2; // whole parts down to -17, and the +1 neighbour
     std::vector<uint8_t> px;
     int pw = 0;
-    static constexpr int pad = kMotionRange;
 
-    PaddedReference(const uint8_t *ref, int w, int h) : px((size_t)(w + 2 * pad) * (h + 2 * pad)), pw(w + 2 * pad)
+    PaddedPlane() = default;
+    PaddedPlane(const uint8_t *ref, int w, int h, int fx, int fy) : px((size_t)(w + 2 * pad) * (h + 2 * pad)), pw(w + 2 * pad)
     {
-        for (int y = 0; y < h + 2 * pad; y++) {
-            const uint8_t *row = ref + (size_t)std::clamp(y - pad, 0, h - 1) * w;
-            for (int x = 0; x < pw; x++)
-                px[(size_t)y * pw + x] = row[std::clamp(x - pad, 0, w - 1)];
-        }
+        for (int y = -pad; y < h + pad; y++)
+            for (int x = -pad; x < w + pad; x++)
+                px[(size_t)(y + pad) * pw + x + pad] = (uint8_t)interpolated(ref, w, h, x, y, fx, fy, 0, 0);
     }
     const uint8_t *at(int x, int y) const { return &px[(size_t)(y + pad) * pw + x + pad]; }
 };
@@ -97,14 +98,29 @@ struct Match {
 };
 
 struct Searcher {
-    const uint8_t *cur, *ref;
+    const uint8_t *cur;
     int w, h;
     bool subpel;
-    PaddedReference padded;
+    PaddedPlane phases[16]; // [fy * 4 + fx]; only [0] without subpel
+    const PaddedPlane &padded = phases[0];
+
+    Searcher(const uint8_t *cur, const uint8_t *ref, int w, int h, bool subpel, WorkerPool *pool)
+        : cur(cur), w(w), h(h), subpel(subpel)
+    {
+        auto make = [&](int p0, int p1) {
+            for (int p = p0; p < p1; p++)
+                phases[p] = PaddedPlane(ref, w, h, p & 3, p >> 2);
+        };
+        const int n = subpel ? 16 : 1;
+        if (pool)
+            pool->run(n, 1, make);
+        else
+            make(0, n);
+    }
 
     // The quarter-sample refinement of a whole-sample match: the 48 other
     // vectors within 3/4 of a sample whose whole part stays in range, in
-    // raster order of (qy, qx), first minimum.
+    // raster order of (qy, qx), first minimum. Reads the phase planes.
     void refine(int x0, int y0, int bw, int bh, Match &m) const
     {
         const int cx = m.vx4, cy = m.vy4;
@@ -113,12 +129,14 @@ struct Searcher {
                 const int vx = cx + qx, vy = cy + qy;
                 if ((qx == 0 && qy == 0) || std::abs(vx >> 2) > kMotionRange || std::abs(vy >> 2) > kMotionRange)
                     continue;
+                const PaddedPlane &plane = phases[(vy & 3) * 4 + (vx & 3)];
                 int cost = (std::abs(vx) + std::abs(vy)) / 2 + ((vx | vy) & 3 ? kSubpelPenalty : 0);
                 for (int y = 0; y < bh && cost < m.cost; y++) {
                     const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
+                    const uint8_t *r = plane.at(x0 + (vx >> 2), y0 + y + (vy >> 2));
                     int s = 0;
                     for (int x = 0; x < bw; x++)
-                        s += std::abs((int)c[x] - interpolated(ref, w, h, x0 + x, y0 + y, vx, vy, 0, 0));
+                        s += std::abs((int)c[x] - (int)r[x]);
                     cost += s;
                 }
                 if (cost < m.cost)
@@ -126,25 +144,30 @@ struct Searcher {
             }
     }
 
-    // The best vector for the block of `size` at (x0, y0), clipped to the frame.
-    Match search(int x0, int y0, int size) const
+    // The best whole-sample vector in the window [cx - r, cx + r] x [cy - r, cy + r]
+    // (kept in range) for the block of `size` at (x0, y0), clipped to the frame,
+    // first minimum in raster order of (dy, dx); with subpel then refined.
+    // Returns it and (in *whole) the whole-sample match before refinement.
+    Match search(int x0, int y0, int size, int cx, int cy, int r, Match *whole = nullptr) const
     {
         const int bw = std::min(size, w - x0), bh = std::min(size, h - y0);
         Match m;
-        for (int dy = -kMotionRange; dy <= kMotionRange; dy++)
-            for (int dx = -kMotionRange; dx <= kMotionRange; dx++) {
+        for (int dy = std::max(cy - r, -kMotionRange); dy <= std::min(cy + r, kMotionRange); dy++)
+            for (int dx = std::max(cx - r, -kMotionRange); dx <= std::min(cx + r, kMotionRange); dx++) {
                 int cost = 2 * (std::abs(dx) + std::abs(dy));
                 for (int y = 0; y < bh && cost < m.cost; y++) {
                     const uint8_t *c = cur + (size_t)(y0 + y) * w + x0;
-                    const uint8_t *r = padded.at(x0 + dx, y0 + y + dy);
+                    const uint8_t *ref = padded.at(x0 + dx, y0 + y + dy);
                     int s = 0;
                     for (int x = 0; x < bw; x++)
-                        s += std::abs((int)c[x] - (int)r[x]);
+                        s += std::abs((int)c[x] - (int)ref[x]);
                     cost += s;
                 }
                 if (cost < m.cost)
                     m = {cost, 4 * dx, 4 * dy};
             }
+        if (whole)
+            *whole = m;
         if (subpel)
             refine(x0, y0, bw, bh, m);
         return m;
@@ -159,20 +182,24 @@ void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intr
     mf.resize(w, h);
     mf.subpel = subpel;
     mf.split = split;
-    const Searcher s{cur, ref, w, h, subpel, PaddedReference(ref, w, h)};
+    const Searcher s(cur, ref, w, h, subpel, pool);
     // Per 16x16 block: its coded blocks' matches (itself, or its quarters when split).
     std::vector<std::vector<Match>> chosen((size_t)mf.bw * mf.bh);
     auto search_rows = [&](int row0, int row1) {
         for (int by = row0; by < row1; by++)
             for (int bx = 0; bx < mf.bw; bx++) {
-                const Match whole = s.search(bx * kMotionBlock, by * kMotionBlock, kMotionBlock);
+                const int x0 = bx * kMotionBlock, y0 = by * kMotionBlock;
+                Match integer;
+                const Match whole = s.search(x0, y0, kMotionBlock, 0, 0, kMotionRange, &integer);
+                // The quarters search near the block's whole-sample match.
+                const int cx = integer.vx4 / 4, cy = integer.vy4 / 4;
                 std::vector<Match> quarters;
                 long sum = 0;
                 for (int qy = 0; split && qy < 2; qy++)
                     for (int qx = 0; qx < 2; qx++) {
-                        const int x0 = bx * kMotionBlock + qx * kMotionUnit, y0 = by * kMotionBlock + qy * kMotionUnit;
-                        if (x0 < w && y0 < h) {
-                            quarters.push_back(s.search(x0, y0, kMotionUnit));
+                        const int qx0 = x0 + qx * kMotionUnit, qy0 = y0 + qy * kMotionUnit;
+                        if (qx0 < w && qy0 < h) {
+                            quarters.push_back(s.search(qx0, qy0, kMotionUnit, cx, cy, kQuarterWindow));
                             sum += quarters.back().cost;
                         }
                     }

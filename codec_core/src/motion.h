@@ -32,6 +32,9 @@ constexpr int kSubpelPenalty = 128;
 // rather than the scene (8x8 everywhere made cube and ellipse-1 1.5-2% larger,
 // any split +0.7% on ellipse-1), while people walking through vtest need them.
 constexpr int kSplitGain = 16;
+// Encoder: the quarters' whole-sample search covers the block's whole-sample
+// vector +- this (the full range costs as much again as the block's search).
+constexpr int kQuarterWindow = 4;
 
 // The motion of one inter frame. Vectors, intra and background choices are
 // kept per coded block, in coding order: the 16x16 blocks in raster order,
@@ -70,7 +73,8 @@ struct MotionField {
 // match is refined over the 7x7 quarter-sample vectors around it, cost SAD
 // of the interpolated block + (|vx| + |vy|) / 2 in quarter samples (+
 // kSubpelPenalty if fractional). With split, the four quarters of a block
-// are searched the same way and the block is split when their costs sum to
+// are searched the same way, but within kQuarterWindow samples of the
+// block's whole-sample match, and the block is split when their costs sum to
 // 1/kSplitGain below the block's. Then a coded block whose MED
 // residual is cheaper than its best match (sum of abs(intra_res), the MED
 // residual of the current luma) is marked intra (vector 0). Rows of blocks

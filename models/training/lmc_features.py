@@ -129,27 +129,36 @@ def _block_sums(a, bh, bw, B=MOTION_BLOCK):
     return a.reshape(bh, B, bw, B).sum(axis=(1, 3), dtype=np.int64)
 
 
-def _search(cur, ref, B, subpel):
-    """motion.cpp Searcher::search for every BxB block: full search over [-16,16]^2 in raster
-    order of (dy, dx), cost SAD + 2(|dx|+|dy|), first minimum; with subpel the quarter-sample
-    refinement (format.md 7.5). Returns vx, vy (luma samples, quarter samples with subpel), cost."""
+def _search(cur, ref, B, cx=None, cy=None, r=MOTION_RANGE):
+    """motion.cpp Searcher::search for every BxB block without the refinement: whole-sample
+    vectors in the window [c - r, c + r] (per block; c = 0 if not given) kept in [-16,16],
+    raster order of (dy, dx), cost SAD + 2(|dx|+|dy|), first minimum. Returns vx, vy, cost."""
     h, w = cur.shape
     bh, bw = -(-h // B), -(-w // B)
     R = MOTION_RANGE
+    cx = np.zeros((bh, bw), np.int32) if cx is None else cx
+    cy = np.zeros((bh, bw), np.int32) if cy is None else cy
     pad = np.pad(np.asarray(ref, dtype=np.int16), R, mode="edge")
+    ys, xs = np.arange(h)[:, None] + R, np.arange(w)[None, :] + R
     best = np.full((bh, bw), np.iinfo(np.int64).max, dtype=np.int64)
     mvx = np.zeros((bh, bw), dtype=np.int32)
     mvy = np.zeros((bh, bw), dtype=np.int32)
-    for dy in range(-R, R + 1):
-        for dx in range(-R, R + 1):
-            sad = _block_sums(np.abs(cur - pad[R + dy:R + dy + h, R + dx:R + dx + w]), bh, bw, B)
-            cost = sad + 2 * (abs(dx) + abs(dy))
-            better = cost < best
+    for oy in range(-r, r + 1):
+        for ox in range(-r, r + 1):
+            dy, dx = cy + oy, cx + ox
+            ok = (np.abs(dy) <= R) & (np.abs(dx) <= R)
+            if not ok.any():
+                continue
+            if r == R and not (cx.any() or cy.any()):  # the full range: one shift for all blocks
+                moved = pad[R + oy:R + oy + h, R + ox:R + ox + w]
+            else:
+                moved = pad[ys + _block_map(np.clip(dy, -R, R), h, w, 0, 0, B),
+                            xs + _block_map(np.clip(dx, -R, R), h, w, 0, 0, B)]
+            cost = _block_sums(np.abs(cur - moved), bh, bw, B) + 2 * (np.abs(dx) + np.abs(dy))
+            better = ok & (cost < best)
             best = np.where(better, cost, best)
             mvx = np.where(better, dx, mvx)
             mvy = np.where(better, dy, mvy)
-    if subpel:
-        return _refine_subpel(cur.astype(np.int64), np.asarray(ref), 4 * mvx, 4 * mvy, best, B)
     return mvx, mvy, best
 
 
@@ -160,21 +169,26 @@ def _units(a, uh, uw):
 
 
 def estimate_motion(cur, ref, subpel=False, split=False):
-    """Exactly the C++ estimate_motion. Without split: per 16x16 block, the search of _search,
-    intra when sum |MED residual| < best cost; returns mvx, mvy (int [bh,bw]: luma samples,
-    quarter samples with subpel) and intra (bool [bh,bw]). With split (format.md 7.6) each block
-    is also searched as four 8x8 quarters and split when 16 * their cost sum < 15 * its cost;
-    intra is decided per coded block; returns mvx, mvy, intra per 8x8 unit (the values of the
-    coded block holding it) and split (bool [bh,bw])."""
+    """Exactly the C++ estimate_motion. Without split: per 16x16 block, the search of _search
+    (then with subpel the quarter-sample refinement of format.md 7.5), intra when sum |MED
+    residual| < best cost; returns mvx, mvy (int [bh,bw]: luma samples, quarter samples with
+    subpel) and intra (bool [bh,bw]). With split (format.md 7.6) each block's quarters are also
+    searched, within QUARTER_WINDOW of the block's whole-sample match, and the block is split
+    when 16 * their cost sum < 15 * its cost; intra is decided per coded block; returns mvx,
+    mvy, intra per 8x8 unit (the values of the coded block holding it) and split (bool [bh,bw])."""
     cur = np.asarray(cur, dtype=np.int16)
+    ref = np.asarray(ref)
     h, w = cur.shape
-    vx, vy, cost = _search(cur, ref, MOTION_BLOCK, subpel)
+    ivx, ivy, icost = _search(cur, ref, MOTION_BLOCK)
+    vx, vy, cost = _refine_subpel(cur, ref, 4 * ivx, 4 * ivy, icost, MOTION_BLOCK) if subpel else (ivx, ivy, icost)
     med_abs = np.abs(plane_residual(cur.astype(np.int32))[1])
     if not split:
         intra = _block_sums(med_abs, *cost.shape) < cost
         return np.where(intra, 0, vx), np.where(intra, 0, vy), intra
-    qx, qy, qcost = _search(cur, ref, MOTION_UNIT, subpel)
-    uh, uw = qcost.shape
+    uh, uw = -(-h // MOTION_UNIT), -(-w // MOTION_UNIT)
+    qx, qy, qcost = _search(cur, ref, MOTION_UNIT, _units(ivx, uh, uw), _units(ivy, uh, uw), QUARTER_WINDOW)
+    if subpel:
+        qx, qy, qcost = _refine_subpel(cur, ref, 4 * qx, 4 * qy, qcost, MOTION_UNIT)
     r = MOTION_BLOCK // MOTION_UNIT
     qsum = _block_sums(qcost, *cost.shape, r)  # the quarters' costs per block
     split_b = qsum * SPLIT_GAIN < cost * (SPLIT_GAIN - 1)
@@ -187,12 +201,14 @@ def estimate_motion(cur, ref, subpel=False, split=False):
 
 SUBPEL_PENALTY = 128  # cost of a fractional vector (motion.h kSubpelPenalty)
 SPLIT_GAIN = 16       # motion.h kSplitGain
+QUARTER_WINDOW = 4    # motion.h kQuarterWindow
 
 
 def _refine_subpel(cur, ref, cx, cy, best, B):
     """The 48 quarter-sample vectors around each BxB block's whole-sample match, raster order of
     (qy, qx), cost SAD of the interpolated block + (|vx| + |vy|) // 2 (+ SUBPEL_PENALTY if
     fractional); first minimum."""
+    cur = cur.astype(np.int64)
     h, w = cur.shape
     bx, by = cx.copy(), cy.copy()
     for qy in range(-3, 4):
