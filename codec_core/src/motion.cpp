@@ -147,8 +147,8 @@ struct Searcher {
     // The best whole-sample vector in the window [cx - r, cx + r] x [cy - r, cy + r]
     // (kept in range) for the block of `size` at (x0, y0), clipped to the frame,
     // first minimum in raster order of (dy, dx); with subpel then refined.
-    // Returns it and (in *whole) the whole-sample match before refinement.
-    Match search(int x0, int y0, int size, int cx, int cy, int r, Match *whole = nullptr) const
+    // Returns it and (in *integer) the whole-sample match before refinement.
+    Match search(int x0, int y0, int size, int cx, int cy, int r, Match *integer = nullptr) const
     {
         const int bw = std::min(size, w - x0), bh = std::min(size, h - y0);
         Match m;
@@ -166,8 +166,8 @@ struct Searcher {
                 if (cost < m.cost)
                     m = {cost, 4 * dx, 4 * dy};
             }
-        if (whole)
-            *whole = m;
+        if (integer)
+            *integer = m;
         if (subpel)
             refine(x0, y0, bw, bh, m);
         return m;
