@@ -164,8 +164,7 @@ def _search(cur, ref, B, cx=None, cy=None, r=MOTION_RANGE):
 
 def _units(a, uh, uw):
     """A per-16x16-block array on the 8x8 unit grid (uh x uw)."""
-    r = MOTION_BLOCK // MOTION_UNIT
-    return np.repeat(np.repeat(a, r, axis=0), r, axis=1)[:uh, :uw]
+    return _block_map(a, uh, uw, 0, 0, MOTION_BLOCK // MOTION_UNIT)
 
 
 def estimate_motion(cur, ref, subpel=False, split=False):
