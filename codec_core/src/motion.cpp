@@ -12,8 +12,6 @@ namespace lmc {
 
 void MotionField::resize(int w, int h)
 {
-    luma_w = w;
-    luma_h = h;
     bw = (w + kMotionBlock - 1) / kMotionBlock;
     bh = (h + kMotionBlock - 1) / kMotionBlock;
     uw = (w + kMotionUnit - 1) / kMotionUnit;

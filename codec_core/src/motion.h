@@ -44,7 +44,6 @@ constexpr int kQuarterWindow = 4;
 struct MotionField {
     int bw = 0, bh = 0;          // 16x16 blocks across / down (ceil of luma size / 16)
     int uw = 0, uh = 0;          // 8x8 units across / down (ceil of luma size / 8)
-    int luma_w = 0, luma_h = 0;
     bool subpel = false;         // vectors have quarter-sample fractions (7.5)
     bool split = false;          // blocks may be split into 8x8 quarters (7.6)
     std::vector<uint8_t> split_block; // per 16x16 block: 1 = coded as its quarters
