@@ -15,6 +15,7 @@ constexpr uint8_t kPacketBackground = 4; // inter frame with background-referenc
 constexpr uint8_t kPacketAdapted = 8;    // lossless frame carrying network bias offsets (7.4)
 constexpr uint8_t kPacketSubpel = 16;    // inter frame whose vectors have quarter-sample fractions (7.5)
 constexpr uint8_t kPacketSplit = 32;     // inter frame whose 16x16 blocks may be split into 8x8 (7.6)
+constexpr uint8_t kPacketCalibrated = 64; // lossless frame coded through the value calibration (7.7)
 constexpr size_t kPacketFlagsAt = 4;
 constexpr size_t kPacketHeaderSize = 5;
 

@@ -75,6 +75,21 @@ static uint32_t cum_below(const uint32_t *g, int s)
 }
 
 // lmc_gen bins: the quantised residual q of residual e for error bound d.
+static void encode_symbol(RangeEncoder &enc, const uint32_t *f, uint32_t total, int sym)
+{
+    enc.encode(cum_below(f, sym), f[sym], total);
+}
+
+static int decode_symbol(RangeDecoder &dec, const uint32_t *f, uint32_t total)
+{
+    uint32_t target = dec.decode_target(total), c = 0;
+    int sym;
+    for (sym = 0; sym < kVideoSymbols - 1 && c + f[sym] <= target; sym++)
+        c += f[sym];
+    dec.consume(c, f[sym]);
+    return sym;
+}
+
 static inline int quantise(int e, int d)
 {
     return e >= 0 ? (e + d) / (2 * d + 1) : -((-e + d) / (2 * d + 1));
@@ -102,6 +117,10 @@ void VideoCodec::start_frame(bool inter)
     motion_.subpel = motion_.split = skip_blocks_;
     if (!inter_ && adaptive_)
         mixer_.reset();
+    // Value calibration (7.7): every lossless frame, learnt afresh per frame.
+    calibrate_ = header_.kind == LMC_KIND_VIDEO && calibration_on_;
+    for (ValueCalibration &c : calibration_)
+        c.reset();
 }
 
 // Encoder: motion of the source luma against the previous reconstruction;
@@ -215,18 +234,32 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
     };
     // The frequency tables are made on the coding side: that balances the two
     // threads (features + GEMM against tables + mixing + coding).
-    uint32_t g[kVideoSymbols], f[kVideoSymbols];
+    uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols];
     auto code = [&](const Chunk &c) {
         for (int i = 0; i < c.n; i++) {
             uint32_t gtotal = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
             int sym = c.symbols[i];
+            const uint32_t *t = g;
+            uint32_t total = gtotal;
             if (adaptive_) {
-                uint32_t mixed = mixer_.mix(c.contexts[i], g, gtotal, f);
-                enc.encode(cum_below(f, sym), f[sym], mixed);
-                mixer_.update(c.contexts[i], sym, g, gtotal);
-            } else {
-                enc.encode(cum_below(g, sym), g[sym], gtotal);
+                total = mixer_.mix(c.contexts[i], g, gtotal, f);
+                t = f;
             }
+            if (calibrate_) {
+                uint32_t o = order[c.first + i];
+                int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
+                int value = planes_[p].px[(size_t)y * planes_[p].w + x];
+                ValueCalibration &calibration = calibration_[p];
+                if (calibration.active())
+                    encode_symbol(enc, cal, calibration.apply(t, (uint8_t)(value - sym), cal), sym);
+                else
+                    encode_symbol(enc, t, total, sym);
+                calibration.update(t, (uint8_t)(value - sym), value);
+            } else {
+                encode_symbol(enc, t, total, sym);
+            }
+            if (adaptive_)
+                mixer_.update(c.contexts[i], sym, g, gtotal);
         }
     };
     const size_t nchunks = (order.size() + kEncodeChunk - 1) / kEncodeChunk;
@@ -273,7 +306,7 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
     freq_totals_.resize(widest);
     struct Pos { int p, x, y, P, ctx; };
     std::vector<Pos> pos(widest);
-    uint32_t f[kVideoSymbols], bins[kVideoSymbols];
+    uint32_t f[kVideoSymbols], cal[kVideoSymbols], bins[kVideoSymbols];
 
     // Per step, everything before the range coder (inputs, network,
     // frequency tables) is independent from sample to sample: it runs in
@@ -334,19 +367,21 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
                     coded_total = mixer_.mix(q.ctx, g, total, f);
                     t = f;
                 }
-                int sym;
-                if (kEncode) {
-                    sym = (uint8_t)(source_[q.p][at] - q.P);
-                    enc->encode(cum_below(t, sym), t[sym], coded_total);
-                } else {
-                    uint32_t target = dec->decode_target(coded_total), c = 0;
-                    for (sym = 0; sym < kVideoSymbols - 1 && c + t[sym] <= target; sym++)
-                        c += t[sym];
-                    dec->consume(c, t[sym]);
+                // The value calibration (7.7) reweights what the stages before it give.
+                const uint32_t *c = t;
+                uint32_t ctotal = coded_total;
+                if (calibrate_ && calibration_[q.p].active()) {
+                    ctotal = calibration_[q.p].apply(t, q.P, cal);
+                    c = cal;
                 }
+                int sym = kEncode ? (uint8_t)(source_[q.p][at] - q.P) : decode_symbol(*dec, c, ctotal);
+                if (kEncode)
+                    encode_symbol(*enc, c, ctotal, sym);
+                value = (uint8_t)(q.P + sym);
+                if (calibrate_)
+                    calibration_[q.p].update(t, q.P, value);
                 if (adaptive_)
                     mixer_.update(q.ctx, sym, g, total);
-                value = (uint8_t)(q.P + sym);
             } else {
                 int qmin, j;
                 uint32_t coded_total = total;
@@ -494,9 +529,10 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
 {
     load_source(planes, strides);
     start_frame(!keyframe && inter_features_ && have_reference_);
-    begin_packet(packet, !inter_ ? kPacketKeyframe
-                                 : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
-                                       (motion_.subpel ? kPacketSubpel : 0) | (motion_.split ? kPacketSplit : 0));
+    begin_packet(packet, (!inter_ ? kPacketKeyframe
+                                  : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
+                                        (motion_.subpel ? kPacketSubpel : 0) | (motion_.split ? kPacketSplit : 0)) |
+                             (calibrate_ ? kPacketCalibrated : 0));
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
@@ -532,11 +568,13 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     uint8_t flags;
     const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
     require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground | kPacketAdapted |
-                            kPacketSubpel | kPacketSplit)) == 0,
+                            kPacketSubpel | kPacketSplit | kPacketCalibrated)) == 0,
                  "unknown packet flags (newer stream?)");
-    require_data(!(flags & kPacketAdapted) || header_.kind == LMC_KIND_VIDEO,
-                 "adapted-network flag in a lossy stream (corrupt data)");
+    require_data(!(flags & (kPacketAdapted | kPacketCalibrated)) || header_.kind == LMC_KIND_VIDEO,
+                 "adapted-network or calibration flag in a lossy stream (corrupt data)");
     start_frame(!(flags & kPacketKeyframe));
+    // Streams of liblmc 0.5 and before have no value calibration.
+    calibrate_ = flags & kPacketCalibrated;
     // Streams of liblmc 0.2 have lossless inter frames without skip flags.
     skip_blocks_ = flags & kPacketSkipBlocks;
     background_ref_ = flags & kPacketBackground;

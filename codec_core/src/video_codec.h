@@ -20,6 +20,7 @@
 #include "model_runner.h"
 #include "network_adaptation.h"
 #include "skip_blocks.h"
+#include "value_calibration.h"
 #include "worker_pool.h"
 #include "stream_header.h"
 #include "video_context.h"
@@ -45,6 +46,11 @@ public:
     // them where that pays (format.md 7.4): 0 never, 1 in keyframes, 2 also
     // in inter frames (smaller files, slower encoder).
     void set_adaptation(int level) { adapt_ = level; }
+    // Lossless encoder: code through the value calibration (format.md 7.7;
+    // on by default; off only to measure what it buys).
+    void set_value_calibration(bool on) { calibration_on_ = on; }
+    // Whether the last frame was coded through the value calibration.
+    bool calibrated() const { return calibrate_; }
     // Whether the last frame was coded with adapted biases.
     bool adapted() const { return !frame_offsets_.empty(); }
     // Forget the previous frame (decoder flush after a seek).
@@ -96,6 +102,9 @@ private:
     size_t coded_samples_ = 0;
     bool adaptive_ = false;       // feature set 3: counts mixed in (format.md 7.1)
     AdaptiveMixer mixer_;
+    bool calibration_on_ = true;  // encoder: set_value_calibration
+    bool calibrate_ = false;      // this frame goes through the value calibration (format.md 7.7)
+    ValueCalibration calibration_[3];
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
     std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch

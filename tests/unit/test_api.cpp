@@ -232,11 +232,13 @@ TEST(Api, GoldenAdaptedVideoStream)
 
 // Older streams still decode to the same frames: LMC 0.1 (intra-only model
 // video-s1, feature set 1), LMC 0.2 (feature set 3, inter frames without
-// skip blocks) and LMC 0.3 / 0.4 (whole-sample vectors).
+// skip blocks), LMC 0.3 / 0.4 (whole-sample vectors) and LMC 0.5 (no value
+// calibration).
 TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
-                             "v2_video_gray", "v3_video_yuv420p", "v3_video_gray"}) {
+                             "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
+                             "v5_video_gray"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
