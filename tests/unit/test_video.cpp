@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "packet.h"
 #include "test_support.h"
 #include "value_calibration.h"
 #include "video_codec.h"
@@ -173,6 +174,47 @@ TEST(Video, CorruptAndTruncatedPacketsAreInvalidData)
         EXPECT_EQ(status(std::vector<uint8_t>(pkt.begin(), pkt.begin() + len)), LMC_ERR_INVALID_DATA);
     EXPECT_EQ(status(pkt), LMC_OK);
     EXPECT_EQ(io.decoded, f.planes) << "a good packet after bad ones still decodes";
+}
+
+// Packets with a valid checksum but flags that do not belong: a flag this
+// build does not know, the value calibration (7.7) in an lmc_gen stream, and
+// a lossless packet whose calibration flag was cleared (it then decodes to
+// other samples or fails, but never crashes or hangs).
+TEST(Video, FlagsThatDoNotBelongAreInvalidData)
+{
+    Frame f = real_frame(LMC_PIX_YUV420P);
+    Io io(f);
+    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p) {
+        try {
+            dec.decode(p.data(), p.size(), io.out.data(), io.strides.data());
+            return (int)LMC_OK;
+        } catch (const Error &e) {
+            return e.status();
+        }
+    };
+    auto with_flags = [](std::vector<uint8_t> p, uint8_t flags) {
+        p[kPacketFlagsAt] = flags;
+        end_packet(p);
+        return p;
+    };
+    VideoCodec enc(header_for(f), video_runner()), dec(header_for(f), video_runner());
+    std::vector<uint8_t> pkt;
+    enc.encode(io.in.data(), io.strides.data(), true, pkt);
+    ASSERT_EQ(pkt[kPacketFlagsAt] & kPacketCalibrated, kPacketCalibrated);
+    EXPECT_EQ(status(dec, with_flags(pkt, pkt[kPacketFlagsAt] | 128)), LMC_ERR_INVALID_DATA);
+    int cleared = status(dec, with_flags(pkt, pkt[kPacketFlagsAt] & ~kPacketCalibrated));
+    EXPECT_TRUE(cleared == LMC_OK || cleared == LMC_ERR_INVALID_DATA);
+    if (cleared == LMC_OK)
+        EXPECT_NE(io.decoded, f.planes) << "the flag must matter";
+    EXPECT_EQ(status(dec, pkt), LMC_OK);
+    EXPECT_EQ(io.decoded, f.planes);
+
+    VideoCodec gen(header_for(f, LMC_KIND_GEN, 2), video_runner()), gen_dec(header_for(f, LMC_KIND_GEN, 2), video_runner());
+    std::vector<uint8_t> lossy;
+    gen.encode(io.in.data(), io.strides.data(), true, lossy);
+    EXPECT_EQ(lossy[kPacketFlagsAt] & kPacketCalibrated, 0) << "lmc_gen never calibrates";
+    EXPECT_EQ(status(gen_dec, with_flags(lossy, lossy[kPacketFlagsAt] | kPacketCalibrated)), LMC_ERR_INVALID_DATA);
+    EXPECT_EQ(status(gen_dec, lossy), LMC_OK);
 }
 
 TEST(Video, OddSizesAndTinyFrames)
