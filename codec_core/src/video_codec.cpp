@@ -74,7 +74,6 @@ static uint32_t cum_below(const uint32_t *g, int s)
     return c;
 }
 
-// lmc_gen bins: the quantised residual q of residual e for error bound d.
 static void encode_symbol(RangeEncoder &enc, const uint32_t *f, uint32_t total, int sym)
 {
     enc.encode(cum_below(f, sym), f[sym], total);
@@ -90,6 +89,7 @@ static int decode_symbol(RangeDecoder &dec, const uint32_t *f, uint32_t total)
     return sym;
 }
 
+// lmc_gen bins: the quantised residual q of residual e for error bound d.
 static inline int quantise(int e, int d)
 {
     return e >= 0 ? (e + d) / (2 * d + 1) : -((-e + d) / (2 * d + 1));
@@ -245,18 +245,18 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
                 total = mixer_.mix(c.contexts[i], g, gtotal, f);
                 t = f;
             }
-            if (calibrate_) {
+            if (!calibrate_) {
+                encode_symbol(enc, t, total, sym);
+            } else { // the value calibration (7.7) reweights what the stages before it give
                 uint32_t o = order[c.first + i];
                 int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
-                int value = planes_[p].px[(size_t)y * planes_[p].w + x];
+                int value = planes_[p].px[(size_t)y * planes_[p].w + x], P = (uint8_t)(value - sym);
                 ValueCalibration &calibration = calibration_[p];
                 if (calibration.active())
-                    encode_symbol(enc, cal, calibration.apply(t, (uint8_t)(value - sym), cal), sym);
+                    encode_symbol(enc, cal, calibration.apply(t, P, cal), sym);
                 else
                     encode_symbol(enc, t, total, sym);
-                calibration.update(t, (uint8_t)(value - sym), value);
-            } else {
-                encode_symbol(enc, t, total, sym);
+                calibration.update(t, P, value);
             }
             if (adaptive_)
                 mixer_.update(c.contexts[i], sym, g, gtotal);
