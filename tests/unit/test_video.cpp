@@ -92,6 +92,17 @@ struct Io {
     }
 };
 
+// Decodes packet p into io; LMC_OK, or the status of the error it raised.
+int decode_status(VideoCodec &dec, const std::vector<uint8_t> &p, Io &io)
+{
+    try {
+        dec.decode(p.data(), p.size(), io.out.data(), io.strides.data());
+        return LMC_OK;
+    } catch (const Error &e) {
+        return e.status();
+    }
+}
+
 std::shared_ptr<ModelRunner> video_runner()
 {
     static auto r = runner("video-s.lmcm");
@@ -157,14 +168,7 @@ TEST(Video, CorruptAndTruncatedPacketsAreInvalidData)
     VideoCodec enc(header_for(f), video_runner()), dec(header_for(f), video_runner());
     std::vector<uint8_t> pkt;
     enc.encode(io.in.data(), io.strides.data(), true, pkt);
-    auto status = [&](std::vector<uint8_t> p) {
-        try {
-            dec.decode(p.data(), p.size(), io.out.data(), io.strides.data());
-            return (int)LMC_OK;
-        } catch (const Error &e) {
-            return e.status();
-        }
-    };
+    auto status = [&](const std::vector<uint8_t> &p) { return decode_status(dec, p, io); };
     for (size_t at : {0ul, 4ul, 5ul, pkt.size() / 2, pkt.size() - 1}) {
         auto bad = pkt;
         bad[at] ^= 0x20;
@@ -184,14 +188,7 @@ TEST(Video, FlagsThatDoNotBelongAreInvalidData)
 {
     Frame f = real_frame(LMC_PIX_YUV420P);
     Io io(f);
-    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p) {
-        try {
-            dec.decode(p.data(), p.size(), io.out.data(), io.strides.data());
-            return (int)LMC_OK;
-        } catch (const Error &e) {
-            return e.status();
-        }
-    };
+    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p) { return decode_status(dec, p, io); };
     auto with_flags = [](std::vector<uint8_t> p, uint8_t flags) {
         p[kPacketFlagsAt] = flags;
         end_packet(p);
@@ -352,14 +349,7 @@ TEST_P(VideoRoundTrip, InterFramesNeedTheirReference)
     }
     EXPECT_LT(pkt[1].size(), pkt[0].size()) << "a static camera: the previous frame must help";
 
-    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p, int i) {
-        try {
-            dec.decode(p.data(), p.size(), io[i].out.data(), io[i].strides.data());
-            return (int)LMC_OK;
-        } catch (const Error &e) {
-            return e.status();
-        }
-    };
+    auto status = [&](VideoCodec &dec, const std::vector<uint8_t> &p, int i) { return decode_status(dec, p, io[i]); };
     VideoCodec dec(h, video_runner());
     EXPECT_EQ(status(dec, pkt[1], 1), LMC_ERR_INVALID_DATA) << "inter frame first";
     for (int i = 0; i < 3; i++) {
