@@ -145,6 +145,8 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             h.height = cfg->height;
             h.pix_fmt = cfg->pix_fmt;
             h.max_error = h.kind == LMC_KIND_GEN ? cfg->max_error : 0;
+            // liblmc 0.7: lossless quarter-sample reads of full-resolution planes use 4 taps.
+            h.tools = h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolSharpLuma : 0u;
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
         }

@@ -3,8 +3,9 @@
 // frame and sends it; both sides then build the motion-aligned reference
 // planes that the model sees as context. Vectors are whole luma samples, or
 // (format.md 7.5, liblmc 0.5) quarter samples read by bilinear
-// interpolation: a camera that pans or zooms moves the scene by fractions
-// of a sample, and a whole-sample match then leaves an edge-shaped residual.
+// interpolation, or (liblmc 0.7) by 4-tap Catmull-Rom in full-resolution
+// planes: a camera that pans or zooms moves the scene by fractions of a
+// sample, and a whole-sample match then leaves an edge-shaped residual.
 // A block may also be split into four 8x8 blocks with their own vectors
 // (7.6): people walking through a still scene move unlike their background.
 #pragma once
@@ -24,9 +25,11 @@ constexpr int kMotionUnit = 8;   // a split block's quarters (format.md 7.6)
 constexpr int kMotionRange = 16; // vectors in [-16, 16] luma samples
 // Encoder: the extra cost of a fractional vector. Interpolation smooths the
 // reference, which lowers SAD on noise, but decoded video of lossy origin
-// holds exact copies that the network codes best from a whole-sample read
-// (vtest and balle lose a little with no penalty; cube gains 1.3% at 128).
-constexpr int kSubpelPenalty = 128;
+// holds exact copies that the network codes best from a whole-sample read.
+// With bilinear reads 128 paid best (cube -1.3%); the Catmull-Rom reads
+// (liblmc 0.7) smooth less, and 16 beats 128 on all four test clips (cube,
+// ellipse-1, vtest, balle: -0.2% together; 0 makes ellipse-1 0.5% larger).
+constexpr int kSubpelPenalty = 16;
 // Encoder: a block is split when its quarters' costs sum to at least
 // 1/kSplitGain below its own. On sensor noise four small vectors fit the noise
 // rather than the scene (8x8 everywhere made cube and ellipse-1 1.5-2% larger,
@@ -46,6 +49,8 @@ struct MotionField {
     int uw = 0, uh = 0;          // 8x8 units across / down (ceil of luma size / 8)
     bool subpel = false;         // vectors have quarter-sample fractions (7.5)
     bool split = false;          // blocks may be split into 8x8 quarters (7.6)
+    bool sharp = false;          // with subpel: 4-tap reads of full-resolution planes (7.5,
+                                 // stream tool kToolSharpLuma); kept by resize()
     std::vector<uint8_t> split_block; // per 16x16 block: 1 = coded as its quarters
     std::vector<int32_t> unit_block;  // per 8x8 unit: the coded block holding it
     // per coded block:
@@ -67,7 +72,7 @@ struct MotionField {
     }
 };
 
-// Full search over [-16, 16]^2 on the luma plane, cost SAD + 2(|dx| + |dy|),
+// Full search over [-16, 16]^2 on the luma plane (read as mf.sharp says), cost SAD + 2(|dx| + |dy|),
 // first minimum in raster order of (dy, dx). With subpel, each whole-sample
 // match is refined over the 7x7 quarter-sample vectors around it, cost SAD
 // of the interpolated block + (|vx| + |vy|) / 2 in quarter samples (+
@@ -91,7 +96,8 @@ void decode_motion(RangeDecoder &dec, MotionField &mf);
 // aligned[y][x] = ref[clamp(y + vy)][clamp(x + vx)] with the vector of the
 // block holding (x, y); chroma planes (subsampling sx, sy) use the luma
 // vector shifted right by sx / sy. With mf.subpel the read is the bilinear
-// interpolation at (x + vx / 2^sx, y + vy / 2^sy), in integers (format.md 7.5).
+// interpolation at (x + vx / 2^sx, y + vy / 2^sy), in integers (format.md 7.5);
+// with mf.sharp too, planes of full resolution are read with 4x4 Catmull-Rom taps.
 // background: the background reference plane (background.h), read in the
 // blocks that chose it; may be null when no block does.
 void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, int sx, int sy,

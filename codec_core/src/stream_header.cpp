@@ -9,16 +9,19 @@
 
 namespace lmc {
 
-constexpr uint32_t kHeaderVersion = 1;
+// Version 1 headers hold 0 where version 2 holds the tool set. Writers use
+// version 1 while no tool is set, so lmc_audio and lmc_gen streams stay
+// readable by every liblmc; an older liblmc refuses a version 2 header.
+constexpr uint32_t kHeaderVersion = 2;
 
 std::vector<uint8_t> write_stream_header(const StreamHeader &h)
 {
     std::vector<uint8_t> out;
     ByteWriter w(out);
     w.bytes((const uint8_t *)"LMCS", 4);
-    w.u8(kHeaderVersion);
+    w.u8(h.tools ? kHeaderVersion : 1);
     w.u8(h.kind);
-    w.u16(0);
+    w.u16(h.tools);
     w.bytes(h.model_hash.data(), 32);
     if (h.kind == LMC_KIND_AUDIO) {
         w.u32(h.sample_rate);
@@ -43,12 +46,13 @@ StreamHeader parse_stream_header(const uint8_t *data, size_t size)
                  "stream header missing or not an LMC header (extradata)");
     ByteReader r(data + 4, size - 4);
     uint32_t version = r.u8();
-    if (version != kHeaderVersion)
+    if (version < 1 || version > kHeaderVersion)
         fail(LMC_ERR_UNSUPPORTED, "stream header version " + std::to_string(version) +
-                                      " is newer than this liblmc supports (1)");
+                                      " is not one this liblmc supports (1.." + std::to_string(kHeaderVersion) + ")");
     StreamHeader h;
     h.kind = (int)r.u8();
-    r.u16();
+    const uint32_t tools = r.u16();
+    h.tools = version >= 2 ? tools : 0;
     memcpy(h.model_hash.data(), r.bytes(32), 32);
     if (h.kind == LMC_KIND_AUDIO) {
         h.sample_rate = (int)r.u32();
@@ -74,6 +78,11 @@ StreamHeader parse_stream_header(const uint8_t *data, size_t size)
 
 void validate_stream_params(const StreamHeader &h)
 {
+    if (h.tools & ~kKnownTools)
+        fail(LMC_ERR_UNSUPPORTED, "stream uses coding tools this liblmc does not know (tool bits " +
+                                      std::to_string(h.tools) + ")");
+    if (h.tools && h.kind != LMC_KIND_VIDEO)
+        fail(LMC_ERR_INVALID_DATA, "coding tools are defined for lmc_video streams only");
     if (h.kind == LMC_KIND_AUDIO) {
         if (h.sample_fmt != LMC_SAMPLE_S16)
             fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 samples only");

@@ -10,8 +10,17 @@
 
 namespace lmc {
 
+// Coding tools a stream uses beyond those its packet flags name (format.md
+// section 4, header version 2). A decoder that does not know a bit set here
+// refuses the stream rather than decoding other samples.
+enum StreamTool : uint32_t {
+    kToolSharpLuma = 1, // quarter-sample reads of full-resolution planes use 4 taps (7.5)
+};
+constexpr uint32_t kKnownTools = kToolSharpLuma;
+
 struct StreamHeader {
     int kind = 0; // enum lmc_kind
+    uint32_t tools = 0; // StreamTool bits; written as version 2 when non-zero
     Sha256 model_hash{};
     // video / gen
     int width = 0, height = 0, pix_fmt = 0, max_error = 0;

@@ -51,6 +51,8 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         s.aligned.assign((size_t)s.w * s.h, 0);
     }
     motion_.resize(w, h);
+    // A stream tool, fixed for the stream (format.md 4); used where a frame has subpel.
+    motion_.sharp = header.tools & kToolSharpLuma;
     skip_.resize(planes_, nplanes_);
     pool_ = std::make_unique<WorkerPool>(runner_->threads());
 }

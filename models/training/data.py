@@ -32,8 +32,9 @@ def _frames_used(path, max_frames, feature_set):
 
 def video_job(path, fmt, sel, feature_set, flip=False, fine_motion=False):
     """One unit of feature work for _video_frames (a few frames of one item), picklable.
-    fine_motion: inter frames aligned as liblmc 0.5 codes them (quarter-sample vectors, split
-    blocks: format.md 7.5, 7.6); else whole-sample vectors on 16x16 blocks."""
+    fine_motion: inter frames aligned as liblmc 0.7 codes them (quarter-sample vectors read with
+    the Catmull-Rom taps in full-resolution planes, split blocks: format.md 7.5, 7.6); else
+    whole-sample vectors on 16x16 blocks."""
     return (path, fmt, sel, feature_set, flip, fine_motion)
 
 
@@ -48,7 +49,8 @@ def _video_frames(args):
         fr = [p[t] for p in planes]
         if feature_set == 3:
             prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
-            per_plane = lf.video_frame_features(fr, fmt, prev, subpel=fine_motion, split=fine_motion)
+            per_plane = lf.video_frame_features(fr, fmt, prev, subpel=fine_motion, split=fine_motion,
+                                                sharp=fine_motion)
         else:
             per_plane = lf.video_plane_features(fr, fmt)
         for f, y in per_plane:

@@ -167,9 +167,10 @@ def _units(a, uh, uw):
     return _block_map(a, uh, uw, 0, 0, MOTION_BLOCK // MOTION_UNIT)
 
 
-def estimate_motion(cur, ref, subpel=False, split=False):
+def estimate_motion(cur, ref, subpel=False, split=False, sharp=False):
     """Exactly the C++ estimate_motion. Without split: per 16x16 block, the search of _search
-    (then with subpel the quarter-sample refinement of format.md 7.5), intra when sum |MED
+    (then with subpel the quarter-sample refinement of format.md 7.5, reading the reference
+    with the Catmull-Rom taps when sharp), intra when sum |MED
     residual| < best cost; returns mvx, mvy (int [bh,bw]: luma samples, quarter samples with
     subpel) and intra (bool [bh,bw]). With split (format.md 7.6) each block's quarters are also
     searched, within QUARTER_WINDOW of the block's whole-sample match, and the block is split
@@ -179,7 +180,8 @@ def estimate_motion(cur, ref, subpel=False, split=False):
     ref = np.asarray(ref)
     h, w = cur.shape
     ivx, ivy, icost = _search(cur, ref, MOTION_BLOCK)
-    vx, vy, cost = _refine_subpel(cur, ref, 4 * ivx, 4 * ivy, icost, MOTION_BLOCK) if subpel else (ivx, ivy, icost)
+    vx, vy, cost = (_refine_subpel(cur, ref, 4 * ivx, 4 * ivy, icost, MOTION_BLOCK, sharp) if subpel
+                    else (ivx, ivy, icost))
     med_abs = np.abs(plane_residual(cur.astype(np.int32))[1])
     if not split:
         intra = _block_sums(med_abs, *cost.shape) < cost
@@ -187,7 +189,7 @@ def estimate_motion(cur, ref, subpel=False, split=False):
     uh, uw = -(-h // MOTION_UNIT), -(-w // MOTION_UNIT)
     qx, qy, qcost = _search(cur, ref, MOTION_UNIT, _units(ivx, uh, uw), _units(ivy, uh, uw), QUARTER_WINDOW)
     if subpel:
-        qx, qy, qcost = _refine_subpel(cur, ref, 4 * qx, 4 * qy, qcost, MOTION_UNIT)
+        qx, qy, qcost = _refine_subpel(cur, ref, 4 * qx, 4 * qy, qcost, MOTION_UNIT, sharp)
     r = MOTION_BLOCK // MOTION_UNIT
     qsum = _block_sums(qcost, *cost.shape, r)  # the quarters' costs per block
     split_b = qsum * SPLIT_GAIN < cost * (SPLIT_GAIN - 1)
@@ -198,12 +200,12 @@ def estimate_motion(cur, ref, subpel=False, split=False):
     return np.where(intra, 0, ux), np.where(intra, 0, uy), intra, split_b
 
 
-SUBPEL_PENALTY = 128  # cost of a fractional vector (motion.h kSubpelPenalty)
+SUBPEL_PENALTY = 16   # cost of a fractional vector (motion.h kSubpelPenalty)
 SPLIT_GAIN = 16       # motion.h kSplitGain
 QUARTER_WINDOW = 4    # motion.h kQuarterWindow
 
 
-def _refine_subpel(cur, ref, cx, cy, best, B):
+def _refine_subpel(cur, ref, cx, cy, best, B, sharp=False):
     """The 48 quarter-sample vectors around each BxB block's whole-sample match, raster order of
     (qy, qx), cost SAD of the interpolated block + (|vx| + |vy|) // 2 (+ SUBPEL_PENALTY if
     fractional); first minimum."""
@@ -216,7 +218,7 @@ def _refine_subpel(cur, ref, cx, cy, best, B):
                 continue
             vx, vy = cx + qx, cy + qy
             ok = (np.abs(vx >> 2) <= MOTION_RANGE) & (np.abs(vy >> 2) <= MOTION_RANGE)
-            pred = interpolate(ref, 0, 0, _block_map(vx, h, w, 0, 0, B), _block_map(vy, h, w, 0, 0, B))
+            pred = interpolate(ref, 0, 0, _block_map(vx, h, w, 0, 0, B), _block_map(vy, h, w, 0, 0, B), sharp)
             cost = (_block_sums(np.abs(cur - pred), *best.shape, B) + (np.abs(vx) + np.abs(vy)) // 2
                     + np.where((vx | vy) & 3, SUBPEL_PENALTY, 0))
             better = ok & (cost < best)
@@ -226,11 +228,26 @@ def _refine_subpel(cur, ref, cx, cy, best, B):
     return bx, by, best
 
 
-def interpolate(ref, sx, sy, vx4, vy4):
+# Catmull-Rom taps in 1/128 per quarter-sample phase (format.md 7.5, stream tool bit 0)
+SHARP_TAPS = np.array([[0, 128, 0, 0], [-9, 111, 29, -3], [-8, 72, 72, -8], [-3, 29, 111, -9]], dtype=np.int64)
+
+
+def interpolate(ref, sx, sy, vx4, vy4, sharp=False):
     """Bilinear read of a plane with subsampling (sx, sy) at per-sample vectors vx4, vy4
-    (int [h,w], quarter luma samples), rounded, edges clamped (format.md 7.5)."""
+    (int [h,w], quarter luma samples), rounded, edges clamped (format.md 7.5). With sharp, a
+    plane of full resolution is read with the 4x4 Catmull-Rom taps instead."""
     r = np.asarray(ref, dtype=np.int64)
     h, w = r.shape
+    if sharp and sx == 0 and sy == 0:
+        tx, ty = SHARP_TAPS[vx4 & 3], SHARP_TAPS[vy4 & 3]  # [h,w,4]
+        xs = np.arange(w)[None, :] + (vx4 >> 2)
+        ys = np.arange(h)[:, None] + (vy4 >> 2)
+        acc = 0
+        for j in range(4):
+            yj = np.clip(ys - 1 + j, 0, h - 1)
+            row = sum(tx[..., i] * r[yj, np.clip(xs - 1 + i, 0, w - 1)] for i in range(4))
+            acc = acc + ty[..., j] * row
+        return np.clip((acc + 8192) >> 14, 0, 255)
     ex, ey = 2 + sx, 2 + sy
     fx, fy = vx4 & ((1 << ex) - 1), vy4 & ((1 << ey) - 1)
     xs = np.arange(w)[None, :] + (vx4 >> ex)
@@ -249,13 +266,14 @@ def _block_map(a, h, w, sx, sy, B=MOTION_BLOCK):
     return a[by[:, None], bx[None, :]]
 
 
-def align_plane(ref, sx, sy, mvx, mvy, subpel=False, B=MOTION_BLOCK):
-    """The aligned reference (format.md 7, 7.5); mvx, mvy per BxB luma block (B = 8: per unit)."""
+def align_plane(ref, sx, sy, mvx, mvy, subpel=False, B=MOTION_BLOCK, sharp=False):
+    """The aligned reference (format.md 7, 7.5); mvx, mvy per BxB luma block (B = 8: per unit);
+    sharp: the Catmull-Rom read of full-resolution planes (stream tool bit 0)."""
     ref = np.asarray(ref)
     h, w = ref.shape
     if subpel:  # vectors in quarter luma samples
         return interpolate(ref, sx, sy, _block_map(mvx, h, w, sx, sy, B),
-                           _block_map(mvy, h, w, sx, sy, B)).astype(ref.dtype)
+                           _block_map(mvy, h, w, sx, sy, B), sharp).astype(ref.dtype)
     vx = _block_map(mvx, h, w, sx, sy, B) >> sx
     vy = _block_map(mvy, h, w, sx, sy, B) >> sy
     ry = np.clip(np.arange(h)[:, None] + vy, 0, h - 1)
@@ -263,15 +281,16 @@ def align_plane(ref, sx, sy, mvx, mvy, subpel=False, B=MOTION_BLOCK):
     return ref[ry, rx]
 
 
-def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, split=False):
+def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, split=False, sharp=False):
     """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]).
     prev: the previous frame's planes (inter frame) or None (keyframe); motion: optional
     estimate_motion result to use instead of estimating it (per 16x16 block, or with a split
-    map per 8x8 unit); subpel: quarter-sample vectors (7.5); split: split blocks (7.6)."""
+    map per 8x8 unit); subpel: quarter-sample vectors (7.5); split: split blocks (7.6); sharp:
+    Catmull-Rom reads of full-resolution planes (7.5, liblmc 0.7)."""
     classes = PLANE_CLASS[pix_fmt]
     sub = PLANE_SUBSAMPLING[pix_fmt]
     if prev is not None and motion is None:
-        motion = estimate_motion(planes[0], prev[0], subpel, split)
+        motion = estimate_motion(planes[0], prev[0], subpel, split, sharp)
     B = MOTION_UNIT if motion is not None and len(motion) == 4 else MOTION_BLOCK
     out, resid = [], []
     for pi, p in enumerate(planes):
@@ -285,7 +304,7 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, 
             P = PI
         else:
             sx, sy = sub[pi]
-            A = align_plane(prev[pi], sx, sy, motion[0], motion[1], subpel, B).astype(np.int32)
+            A = align_plane(prev[pi], sx, sy, motion[0], motion[1], subpel, B, sharp).astype(np.int32)
             intra = _block_map(motion[2], h, w, sx, sy, B)
             P = np.where(intra, PI, A)
             f[..., 14] = np.where(intra, -64, 64)

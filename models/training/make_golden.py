@@ -5,7 +5,9 @@ integer reference (lmcm.py):
 
     tests/data/golden_video_logits.txt   (models/video-s.lmcm, 16 vectors of 24 inputs; video-l: golden_video_l_logits.txt;
                                           video-s1, feature set 1: golden_video_s1_logits.txt, 14 inputs)
-    tests/data/golden_video_inter_features.txt (motion + feature set 3 inputs of a real inter frame)
+    tests/data/golden_video_inter_features.txt (motion + feature set 3 inputs of a real inter frame;
+                                          _subpel_, _split_ and _sharp_: with quarter-sample motion, also
+                                          split blocks, also Catmull-Rom luma reads)
     tests/data/golden_audio_logits.txt   (models/audio-s.lmcm, 16 vectors of 20 inputs)
 
 One vector per line:
@@ -63,26 +65,28 @@ def moved_reference(f0, dx=6, dy=-4):
             for p, s in zip(f0, (1, 2, 2))]
 
 
-def write_inter_features(out_path, subpel=False, split=False, every=53):
+def write_inter_features(out_path, subpel=False, split=False, sharp=False, every=53):
     """Feature set 3 of frame 1 of the vtest sample as an inter frame against frame 0: the
     motion field and every `every`-th sample of each plane, for the C++ feature test. The
     reference is frame 0 moved by (6, -4) luma samples, so that the motion is not all zero;
     with subpel (format.md 7.5), the rounded mean of it moved by (6, -4) and by (7, -4): half
     a sample, which quarter-sample vectors find. With split (format.md 7.6) the motion is given
-    per 8x8 unit (the coded block holding it) and the split flags per 16x16 block follow."""
+    per 8x8 unit (the coded block holding it) and the split flags per 16x16 block follow. With
+    sharp, full-resolution planes are read with the Catmull-Rom taps (stream tool bit 0)."""
     (orig, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
     f0 = moved_reference(orig)
     what = "moved by (6, -4)"
     if subpel:
         f0 = [((a.astype(np.int32) + b + 1) >> 1).astype(np.uint8) for a, b in zip(f0, moved_reference(orig, 7, -4))]
         what = "moved by (6, -4) and by (7, -4), averaged (rounded up)"
-    motion = lf.estimate_motion(f1[0], f0[0], subpel, split)
+    motion = lf.estimate_motion(f1[0], f0[0], subpel, split, sharp)
     mvx, mvy, intra = motion[:3]
-    feats = lf.video_frame_features(f1, fmt, f0, motion, subpel)
+    feats = lf.video_frame_features(f1, fmt, f0, motion, subpel, sharp=sharp)
     with open(out_path, "w") as f:
         f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 %s"
-                " (feature set 3%s%s)\n" % (what, ", quarter-sample motion" if subpel else "",
-                                             ", split blocks" if split else ""))
+                " (feature set 3%s%s%s)\n" % (what, ", quarter-sample motion" if subpel else "",
+                                               ", split blocks" if split else "",
+                                               ", Catmull-Rom luma reads" if sharp else ""))
         f.write("# motion: per %s in raster order: intra mvx mvy (%s)\n"
                 % ("8x8 unit" if split else "16x16 block", "quarter luma samples" if subpel else "luma samples"))
         f.write("motion: %s\n" % " ".join("%d %d %d" % t for t in zip(intra.ravel().astype(int), mvx.ravel(), mvy.ravel())))
@@ -186,6 +190,8 @@ def main():
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_inter_features.txt"))
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_subpel_features.txt"), subpel=True)
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_split_features.txt"), subpel=True, split=True)
+    write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_sharp_features.txt"), subpel=True, split=True,
+                         sharp=True)
     if "--features-only" in sys.argv:
         return
     data_dir = os.path.join(REPO, "tests", "data")

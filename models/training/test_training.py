@@ -8,7 +8,7 @@ way (one sample at a time) and compared with the vectorised code:
   - the float64-GEMM integer forward equals the pure int64 one, with and without bias
     offsets (section 7.4);
   - quarter-sample alignment (section 7.5): the bilinear read, literal, for luma and
-    subsampled chroma; the motion search finds a half-sample move; inter-frame features
+    subsampled chroma, and the Catmull-Rom read of stream tool bit 0; the motion search finds a half-sample move; inter-frame features
     of a stored clip through data.py's job path (as finetune.py and training use it).
 Run: python3 models/training/test_training.py   (prints 'N passed, 0 failed')."""
 import os
@@ -88,6 +88,20 @@ def slow_interpolate(p, x, y, vx4, vy4, sx, sy):
     s = (at(x + ix, y + iy) * (dx - fx) * (dy - fy) + at(x + ix + 1, y + iy) * fx * (dy - fy)
          + at(x + ix, y + iy + 1) * (dx - fx) * fy + at(x + ix + 1, y + iy + 1) * fx * fy)
     return (s + dx * dy // 2) // (dx * dy)
+
+
+def slow_sharp(p, x, y, vx4, vy4):
+    """format.md 7.5 with stream tool bit 0, literally: the 4x4 Catmull-Rom read of a
+    full-resolution plane at x + vx4 / 4, y + vy4 / 4."""
+    taps = [[0, 128, 0, 0], [-9, 111, 29, -3], [-8, 72, 72, -8], [-3, 29, 111, -9]]
+    h, w = len(p), len(p[0])
+    ix, iy = x + vx4 // 4, y + vy4 // 4
+    acc = 0
+    for j in range(4):
+        for i in range(4):
+            s = int(p[min(max(iy - 1 + j, 0), h - 1)][min(max(ix - 1 + i, 0), w - 1)])
+            acc += taps[vy4 % 4][j] * taps[vx4 % 4][i] * s
+    return min(max((acc + 8192) // 16384, 0), 255)
 
 
 def slow_audio(x, k_offset=2):
@@ -209,6 +223,16 @@ def main():
         whole = lf.interpolate(p, sx, sy, np.full(p.shape, 4 << sx), np.full(p.shape, -(4 << sy)))
         ok &= (whole == lf.align_plane(p, 0, 0, np.array([[1]]), np.array([[-1]]))).all()
         check("quarter-sample read sx=%d sy=%d (whole vectors read samples)" % (sx, sy), bool(ok))
+    p = rng.integers(0, 256, (9, 11)).astype(np.uint8)
+    p[4, :] = 255  # a bright line: the taps overshoot and the read clamps
+    vx, vy = rng.integers(-70, 70, p.shape), rng.integers(-70, 70, p.shape)
+    fast = lf.interpolate(p, 0, 0, vx, vy, sharp=True)
+    ok = all(fast[y, x] == slow_sharp(p, x, y, int(vx[y, x]), int(vy[y, x]))
+             for y in range(p.shape[0]) for x in range(p.shape[1]))
+    whole = lf.interpolate(p, 0, 0, np.full(p.shape, 4), np.full(p.shape, -4), sharp=True)
+    ok &= (whole == lf.align_plane(p, 0, 0, np.array([[1]]), np.array([[-1]]))).all()
+    ok &= (lf.interpolate(p, 1, 1, vx, vy, sharp=True) == lf.interpolate(p, 1, 1, vx, vy)).all()
+    check("Catmull-Rom read of full-resolution planes (chroma 4:2:0 stays bilinear)", bool(ok))
     base = np.clip(128 + np.cumsum(np.cumsum(rng.integers(-6, 7, (48, 66)), axis=0), axis=1) // 8, 0, 255)
     ref = base[:, :64].astype(np.uint8)
     cur = ((base[:, 1:65] + base[:, 2:66] + 1) >> 1).astype(np.uint8)  # moved by 1.5 samples
@@ -225,7 +249,7 @@ def main():
         path = os.path.join(d, "clip.npz")
         np.savez(path, pix_fmt="gray", p0=np.stack([ref, cur]))
         X, Y, _ = data._video_frames(data.video_job(path, "gray", [0, 1], 3, fine_motion=True))
-        feats = lf.video_frame_features([cur], "gray", [ref], subpel=True, split=True)[0]
+        feats = lf.video_frame_features([cur], "gray", [ref], subpel=True, split=True, sharp=True)[0]
         check("data.video_job / _video_frames with fine motion", X.shape == (2 * 48 * 64, lf.VIDEO_F_INTER)
               and (X[48 * 64:] == feats[0]).all() and (Y[48 * 64:] == feats[1]).all())
     print("%d passed, %d failed" % (passed, failed))

@@ -10,6 +10,7 @@
 #include "crc32.h"
 #include "lmc/lmc.h"
 #include "sha256.h"
+#include "stream_header.h"
 #include "test_support.h"
 
 using namespace lmc_test;
@@ -182,6 +183,47 @@ TEST(Api, AbsurdDimensionsAndBadHeaders)
     EXPECT_EQ(c, nullptr);
 }
 
+// The stream header's tool set (format.md 4): lmc_video streams name the
+// Catmull-Rom luma reads in a version 2 header, lmc_gen ones keep version 1.
+// A tool this liblmc does not know, or one in a stream kind that has none, is
+// refused with a clear error instead of decoding other samples.
+TEST(Api, StreamToolsAreNamedAndChecked)
+{
+    Stream video = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2);
+    Stream gen = encode_video(LMC_KIND_GEN, LMC_PIX_GRAY8, 1);
+    EXPECT_EQ(video.header[4], 2);
+    EXPECT_EQ(video.header[6] | video.header[7] << 8, (int)lmc::kToolSharpLuma);
+    EXPECT_EQ(gen.header[4], 1);
+    EXPECT_EQ(gen.header[6] | gen.header[7] << 8, 0);
+    auto with_tools = [](std::vector<uint8_t> h, int version, int tools) {
+        h[4] = (uint8_t)version;
+        h[6] = (uint8_t)tools;
+        h[7] = (uint8_t)(tools >> 8);
+        uint32_t crc = lmc::crc32(h.data(), h.size() - 4);
+        memcpy(&h[h.size() - 4], &crc, 4);
+        return h;
+    };
+    lmc_codec *c = nullptr;
+    char err[512] = "";
+    std::vector<uint8_t> unknown = with_tools(video.header, 2, 0x8001);
+    EXPECT_EQ(lmc_decoder_open(&c, unknown.data(), unknown.size(), nullptr, nullptr, err, sizeof err),
+              LMC_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(err).find("coding tools"), std::string::npos) << err;
+    std::vector<uint8_t> gen_tool = with_tools(gen.header, 2, 1);
+    EXPECT_EQ(lmc_decoder_open(&c, gen_tool.data(), gen_tool.size(), nullptr, nullptr, err, sizeof err),
+              LMC_ERR_INVALID_DATA);
+    std::vector<uint8_t> newer = with_tools(video.header, 3, 1);
+    EXPECT_EQ(lmc_decoder_open(&c, newer.data(), newer.size(), nullptr, nullptr, err, sizeof err),
+              LMC_ERR_UNSUPPORTED);
+    EXPECT_EQ(c, nullptr);
+    // Version 1 has no tools whatever its reserved field holds: the stream
+    // decodes with bilinear reads, so this one's moving frame comes out
+    // different (or fails), never crashes.
+    Stream bilinear = video;
+    bilinear.header = with_tools(video.header, 1, 1);
+    EXPECT_NE(decode_hash(bilinear), decode_hash(video));
+}
+
 // Golden streams: written once (LMC_WRITE_GOLDEN=1) and then frozen. A
 // change that breaks them breaks every file users have.
 static void check_golden(const char *name, const Stream &fresh)
@@ -232,13 +274,13 @@ TEST(Api, GoldenAdaptedVideoStream)
 
 // Older streams still decode to the same frames: LMC 0.1 (intra-only model
 // video-s1, feature set 1), LMC 0.2 (feature set 3, inter frames without
-// skip blocks), LMC 0.3 / 0.4 (whole-sample vectors) and LMC 0.5 (no value
-// calibration).
+// skip blocks), LMC 0.3 / 0.4 (whole-sample vectors), LMC 0.5 (no value
+// calibration) and LMC 0.6 (bilinear quarter-sample reads of luma).
 TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
-                             "v5_video_gray"}) {
+                             "v5_video_gray", "v6_video_yuv420p", "v6_video_gray"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

@@ -82,7 +82,7 @@ std::vector<uint8_t> half_moved(const std::vector<uint8_t> &src, int w, int h, i
 
 // vtest frame 1 as an inter frame against a moved frame 0: motion search,
 // aligned planes and every input against the Python reference.
-void check_against_golden(const char *name, bool subpel, bool split)
+void check_against_golden(const char *name, bool subpel, bool split, bool sharp = false)
 {
     Golden g = read_golden(name);
     ASSERT_FALSE(g.rows.empty());
@@ -107,6 +107,7 @@ void check_against_golden(const char *name, bool subpel, bool split)
         for (int x = 0; x < W; x++)
             med_res[(size_t)y * W + x] = (int16_t)(planes[0].px[(size_t)y * W + x] - predict_sample(planes[0], x, y));
     MotionField mf;
+    mf.sharp = sharp;
     estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, subpel, split, mf);
     // The golden lists blocks, or with splits 8x8 units (each with its coded block's values).
     const size_t entries = split ? mf.unit_block.size() : mf.intra.size();
@@ -169,6 +170,13 @@ TEST(InterContext, SubpelMatchesPythonReference)
 TEST(InterContext, SplitMatchesPythonReference)
 {
     check_against_golden("golden_video_split_features.txt", true, true);
+}
+
+// Stream tool kToolSharpLuma (format.md 4, 7.5): luma read with the 4x4
+// Catmull-Rom taps in the search and the alignment, chroma still bilinear.
+TEST(InterContext, SharpLumaMatchesPythonReference)
+{
+    check_against_golden("golden_video_sharp_features.txt", true, true, true);
 }
 
 TEST(InterContext, MotionRoundTrip)
