@@ -245,7 +245,8 @@ class JxlCodec:
 def lmc_codec(model, opt):
     device = ["-device", opt.device] if opt.device else []
     return FFCodec(f"lmc_video {Path(model).stem}",
-                   ["-c:v", "lmc_video", "-model", Path(model).resolve(), "-g", opt.gop, *device],
+                   ["-c:v", "lmc_video", "-model", Path(model).resolve(), "-g", opt.gop, *device,
+                    *shlex.split(opt.lmc_args)],
                    {"gray", *YUV, "gbrp"},
                    dec_args=["-model_dir", Path(model).resolve().parent, *device])
 
@@ -470,6 +471,7 @@ def parse_args():
     ap.add_argument("--gop", type=int, default=30, help="-g (keyframe interval) for lmc_video, x264 and x265")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="-device for lmc_video (cpu, cuda, auto)")
+    ap.add_argument("--lmc-args", default="", help="more lmc_video encoder options, e.g. '-adapt 2'")
     ap.add_argument("--ffmpeg", default=str(ROOT / "build/install/bin/ffmpeg"))
     return ap.parse_args()
 

@@ -326,7 +326,7 @@ static const AVOption lmc_decoder_options[] = {
 static const AVOption liblmc_video_encoder_options[] = {
     LMC_ENCODER_OPTIONS
     { "adapt", "Fit the network's hidden biases to the clip where that pays: 0 never, 1 keyframes, 2 all frames",
-      OFFSET(adapt), AV_OPT_TYPE_INT, { .i64 = 1 }, 0, 2, VE },
+      OFFSET(adapt), AV_OPT_TYPE_INT, { .i64 = 2 }, 0, 2, VE },
     { NULL },
 };
 LMC_CLASS(liblmc_video_encoder, liblmc_video_encoder_options)

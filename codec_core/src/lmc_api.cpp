@@ -104,7 +104,7 @@ const char *lmc_version_string(void) { return "0.1.0"; }
 void lmc_config_init(lmc_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->adapt = 1;
+    cfg->adapt = 2;
 }
 
 const char *lmc_status_string(int status)
@@ -145,8 +145,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             h.height = cfg->height;
             h.pix_fmt = cfg->pix_fmt;
             h.max_error = h.kind == LMC_KIND_GEN ? cfg->max_error : 0;
-            // liblmc 0.7: lossless quarter-sample reads of full-resolution planes use 4 taps.
-            h.tools = h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolSharpLuma : 0u;
+            h.tools = encoder_tools(h.kind);
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
         }

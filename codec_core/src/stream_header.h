@@ -15,8 +15,15 @@ namespace lmc {
 // refuses the stream rather than decoding other samples.
 enum StreamTool : uint32_t {
     kToolSharpLuma = 1, // quarter-sample reads of full-resolution planes use 4 taps (7.5)
+    kToolFineSkip = 2,  // skip blocks that are no copy flag their 4x4 quarters (7.2)
 };
-constexpr uint32_t kKnownTools = kToolSharpLuma;
+constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip;
+
+// The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
+inline uint32_t encoder_tools(int kind)
+{
+    return kind == LMC_KIND_VIDEO ? kToolSharpLuma | kToolFineSkip : 0;
+}
 
 struct StreamHeader {
     int kind = 0; // enum lmc_kind

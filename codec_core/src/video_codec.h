@@ -82,6 +82,7 @@ private:
     void decode_frame(const uint8_t *data, size_t size);
     AdaptationSample collect_sample(size_t max_n, size_t *coded) const;
     bool choose_offsets();
+    void choose_skip_quarters();
 
     StreamHeader header_;
     std::shared_ptr<ModelRunner> runner_;

@@ -221,14 +221,36 @@ TEST(InterContext, MotionRoundTrip)
 }
 
 // Skip flags of a 4:2:0 frame with odd chroma sizes survive the range coder.
+namespace {
+
+// The planes of a w x h 4:2:0 frame (w even), for the skip map tests.
+void yuv420_planes(PlaneState planes[3], int w, int h)
+{
+    for (int p = 0; p < 3; p++) {
+        planes[p].sx = planes[p].sy = p ? 1 : 0;
+        planes[p].w = p ? w / 2 : w;
+        planes[p].h = p ? h / 2 : h;
+    }
+}
+
+// Codes the map's flags and decodes them into got (sized alike).
+void skip_round_trip(const SkipMap &map, SkipMap &got)
+{
+    std::vector<uint8_t> bytes;
+    RangeEncoder enc(bytes);
+    encode_skip_blocks(enc, map);
+    enc.finish();
+    RangeDecoder dec(bytes.data(), bytes.size());
+    decode_skip_blocks(dec, got);
+    EXPECT_FALSE(dec.overrun());
+}
+
+} // namespace
+
 TEST(InterContext, SkipFlagsRoundTrip)
 {
     PlaneState planes[3];
-    for (int p = 0; p < 3; p++) {
-        planes[p].sx = planes[p].sy = p ? 1 : 0;
-        planes[p].w = p ? 50 : 100;
-        planes[p].h = p ? 35 : 70;
-    }
+    yuv420_planes(planes, 100, 70);
     SkipMap map, got;
     map.resize(planes, 3);
     got.resize(planes, 3);
@@ -238,16 +260,54 @@ TEST(InterContext, SkipFlagsRoundTrip)
     for (int p = 0; p < 3; p++)
         for (size_t b = 0; b < map.plane[p].skip.size(); b++)
             map.plane[p].skip[b] = (b * (p + 3)) % 5 < 3;
-    std::vector<uint8_t> bytes;
-    RangeEncoder enc(bytes);
-    encode_skip_blocks(enc, map);
-    enc.finish();
-    RangeDecoder dec(bytes.data(), bytes.size());
-    decode_skip_blocks(dec, got);
-    EXPECT_FALSE(dec.overrun());
+    skip_round_trip(map, got);
     for (int p = 0; p < 3; p++)
         EXPECT_EQ(got.plane[p].skip, map.plane[p].skip) << p;
     EXPECT_TRUE(map.skipped(0, 99, 69) == (bool)map.plane[0].skip.back());
+}
+
+// Fine skip blocks (stream tool kToolFineSkip, format.md 7.2): per plane the
+// choice of flagging quarters, each 8x8 block's flag and, in planes that flag
+// quarters, the quarters of its changed blocks survive the range coder; the
+// last quarter of a changed block whose other quarters are copies is implied.
+// Partial blocks at odd right and bottom edges too.
+TEST(InterContext, FineSkipFlagsRoundTrip)
+{
+    PlaneState planes[3];
+    yuv420_planes(planes, 102, 70);
+    SkipMap map, got;
+    map.fine = got.fine = true;
+    map.resize(planes, 3);
+    got.resize(planes, 3);
+    EXPECT_EQ(map.plane[0].bw, 4);
+    EXPECT_EQ(map.plane[1].bw, 2);
+    EXPECT_TRUE(map.plane[0].nx == 26 && map.plane[0].ny == 18);
+    int implied = 0;
+    for (int p = 0; p < 3; p++) {
+        SkipMap::Plane &q = map.plane[p];
+        q.quarters = p != 1;
+        for (int by = 0; 2 * by < q.ny; by++)
+            for (int bx = 0; 2 * bx < q.nx; bx++) {
+                const int kind = (bx * 7 + by * 3 + p) % 6; // 0: copy, 1: three copies, else mixed
+                int copies = 0, n = 0;
+                for (int y = 2 * by; y < std::min(2 * by + 2, q.ny); y++)
+                    for (int x = 2 * bx; x < std::min(2 * bx + 2, q.nx); x++, n++) {
+                        uint8_t v = kind == 0 || (kind == 1 && n < 3) || (kind > 2 && (x + y * 3 + p) % 3 == 0);
+                        if (!q.quarters)
+                            v = kind == 0; // a plane without quarters flags whole blocks only
+                        q.skip[(size_t)y * q.nx + x] = v;
+                        copies += v;
+                    }
+                implied += q.quarters && n == 4 && copies == 3 && kind == 1;
+            }
+    }
+    EXPECT_GT(implied, 10);
+    skip_round_trip(map, got);
+    for (int p = 0; p < 3; p++) {
+        EXPECT_EQ(got.plane[p].quarters, map.plane[p].quarters) << p;
+        EXPECT_EQ(got.plane[p].skip, map.plane[p].skip) << p;
+    }
+    EXPECT_TRUE(map.skipped(0, 101, 69) == (bool)map.plane[0].skip.back());
 }
 
 // Background choices of the non-intra blocks survive the range coder; intra

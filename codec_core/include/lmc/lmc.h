@@ -83,8 +83,8 @@ typedef struct lmc_config {
     int adapt;             /* lossless video encoder: fit the network's hidden
                               biases to the clip and send them in the packets
                               where that pays (docs/format.md 7.4): 0 = never,
-                              1 = in keyframes (lmc_config_init's default),
-                              2 = in inter frames too (smaller, slower) */
+                              1 = in keyframes only, 2 = in inter frames too
+                              (lmc_config_init's default since 0.7) */
     int threads;           /* 0 = library default (1) */
     const char *model;     /* encoder: model file path; NULL = the shipped default */
     const char *model_dir; /* where decoders look for models by hash; NULL = default */
