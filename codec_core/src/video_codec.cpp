@@ -218,12 +218,15 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
         int n = 0;
         std::vector<float> inputs;
         std::vector<int32_t> logits;
+        std::vector<uint32_t> freqs, totals; // the network's frequency tables
         std::vector<uint8_t> symbols;
         std::vector<int> contexts;
     };
     auto compute = [this, &order, mf](Chunk &c) {
         c.inputs.resize((size_t)kEncodeChunk * ninputs_);
         c.logits.resize((size_t)kEncodeChunk * kVideoSymbols);
+        c.freqs.resize((size_t)kEncodeChunk * kVideoSymbols);
+        c.totals.resize(kEncodeChunk);
         c.symbols.resize(kEncodeChunk);
         c.contexts.resize(kEncodeChunk);
         for (int i = 0; i < c.n; i++) {
@@ -235,13 +238,17 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
             c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
         }
         runner_->run(c.inputs.data(), c.n, c.logits.data());
+        for (int i = 0; i < c.n; i++)
+            c.totals[i] = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols,
+                                          &c.freqs[(size_t)i * kVideoSymbols]);
     };
-    // The frequency tables are made on the coding side: that balances the two
-    // threads (features + GEMM against tables + mixing + coding).
-    uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols];
+    // The frequency tables are made on the computing side: since the value
+    // calibration (0.6) the coding side, with mixing, calibration and coding,
+    // is the longer one.
+    uint32_t f[kVideoSymbols], cal[kVideoSymbols];
     auto code = [&](const Chunk &c) {
         for (int i = 0; i < c.n; i++) {
-            uint32_t gtotal = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
+            const uint32_t *g = &c.freqs[(size_t)i * kVideoSymbols], gtotal = c.totals[i];
             int sym = c.symbols[i];
             const uint32_t *t = g;
             uint32_t total = gtotal;
@@ -508,7 +515,11 @@ bool VideoCodec::choose_offsets()
 // larger. So the quarters are priced as the model would code them now (the
 // network, then the adaptive stage as the frames before left it), and the
 // plane flags them when that beats the flags' cost, estimated as 4 binary
-// flags per changed block at the entropy of the copies' share.
+// flags per changed block at the entropy of the copies' share. At most about
+// kPricedQuarters evenly spaced candidates are priced, for all of them: on
+// vtest there are two thirds as many candidate samples as coded ones.
+constexpr size_t kPricedQuarters = 256;
+
 void VideoCodec::choose_skip_quarters()
 {
     load_residuals();
@@ -518,12 +529,13 @@ void VideoCodec::choose_skip_quarters()
         SkipMap::Plane &q = skip_.plane[p];
         const PlaneState &s = planes_[p];
         std::vector<size_t> cand = copy_quarters(q);
+        const size_t step = std::max<size_t>(1, cand.size() / kPricedQuarters);
         // Every sample of every candidate, priced by the network.
         std::vector<float> inputs;
         std::vector<uint8_t> symbols;
         std::vector<uint32_t> owner;
         std::vector<int> contexts;
-        for (size_t k = 0; k < cand.size(); k++) {
+        for (size_t k = 0; k < cand.size(); k += step) {
             const int qx = (int)(cand[k] % q.nx), qy = (int)(cand[k] / q.nx);
             for (int y = qy * q.bh; y < std::min((qy + 1) * q.bh, s.h); y++)
                 for (int x = qx * q.bw; x < std::min((qx + 1) * q.bw, s.w); x++) {
@@ -552,7 +564,7 @@ void VideoCodec::choose_skip_quarters()
         }
         double saved = 0;
         for (double b : bits)
-            saved += b;
+            saved += b * step;
         // Each changed block has a quarter that is no copy, so 0 < share < 1.
         const double quarters = 4.0 * changed_blocks(q), share = cand.size() / std::max(1.0, quarters);
         const double flag_bits =
