@@ -115,6 +115,7 @@ private:
     std::vector<int8_t> frame_offsets_;    // this frame's bias offsets (empty: none)
     std::vector<int8_t> inter_offsets_;    // offsets of the inter frames since the keyframe
     int offsets_age_ = 0;                  // encoder: inter frames since the offsets were chosen
+    double last_fit_gain_ = 0;             // encoder: what the last inter refit saved on its sample
 };
 
 } // namespace lmc
