@@ -533,10 +533,9 @@ void VideoCodec::choose_skip_quarters()
         const PlaneState &s = planes_[p];
         std::vector<size_t> cand = copy_quarters(q);
         const size_t step = std::max<size_t>(1, cand.size() / kPricedQuarters);
-        // Every sample of every candidate, priced by the network.
+        // The samples of every step-th candidate, with their inputs.
         std::vector<float> inputs;
         std::vector<uint8_t> symbols;
-        std::vector<uint32_t> owner;
         std::vector<int> contexts;
         for (size_t k = 0; k < cand.size(); k += step) {
             const int qx = (int)(cand[k] % q.nx), qy = (int)(cand[k] / q.nx);
@@ -545,11 +544,10 @@ void VideoCodec::choose_skip_quarters()
                     inputs.resize(inputs.size() + ninputs_);
                     int P = video_context(planes_, p, x, y, inter_features_, mf, &inputs[inputs.size() - ninputs_]);
                     symbols.push_back((uint8_t)(s.px[(size_t)y * s.w + x] - P));
-                    owner.push_back((uint32_t)k);
                     contexts.push_back(adaptive_ ? AdaptiveMixer::context(&inputs[inputs.size() - ninputs_]) : 0);
                 }
         }
-        std::vector<double> bits(cand.size(), 0.0);
+        double saved = 0; // bits, scaled from the priced candidates to all
         std::vector<int32_t> logits;
         for (size_t first = 0; first < symbols.size(); first += kEncodeChunk) {
             const int n = (int)std::min<size_t>(kEncodeChunk, symbols.size() - first);
@@ -562,12 +560,9 @@ void VideoCodec::choose_skip_quarters()
                     total = mixer_.mix(contexts[first + i], g.data(), total, f.data());
                     t = f.data();
                 }
-                bits[owner[first + i]] += std::log2((double)total / t[symbols[first + i]]);
+                saved += step * std::log2((double)total / t[symbols[first + i]]);
             }
         }
-        double saved = 0;
-        for (double b : bits)
-            saved += b * step;
         // Each changed block has a quarter that is no copy, so 0 < share < 1.
         const double quarters = 4.0 * changed_blocks(q), share = cand.size() / std::max(1.0, quarters);
         const double flag_bits =
