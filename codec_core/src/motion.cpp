@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <memory>
 
 #include "adaptive_table.h"
 #include "errors.h"
@@ -124,51 +123,36 @@ struct PaddedPlane {
     const uint8_t *at(int x, int y) const { return &px[(size_t)(y + pad) * pw + x + pad]; }
 };
 
-// The 16 phases of the Catmull-Rom read (sharp()) in two passes: rows
-// filtered at the 4 horizontal phases into exact integer sums, then columns.
-// The same integers as sharp() sample by sample, at a third of its work.
-struct SharpRows {
-    static constexpr int pad = PaddedPlane::pad + 1; // the taps reach one row above, two below
-    std::vector<int32_t> sums[4];                    // [fx]: rows -pad .. h + pad (inclusive)
-    int pw = 0;
-
-    SharpRows(const uint8_t *ref, int w, int h, WorkerPool *pool) : pw(w + 2 * PaddedPlane::pad)
-    {
-        auto make = [&](int f0, int f1) {
-            for (int fx = f0; fx < f1; fx++) {
-                const int *t = kSharpTaps[fx];
-                std::vector<int32_t> &s = sums[fx];
-                s.resize((size_t)pw * (h + 2 * pad + 1));
-                for (int y = -pad; y <= h + pad; y++) {
-                    const uint8_t *r = ref + (size_t)std::clamp(y, 0, h - 1) * w;
-                    int32_t *o = &s[(size_t)(y + pad) * pw];
-                    for (int x = -PaddedPlane::pad; x < w + PaddedPlane::pad; x++)
-                        o[x + PaddedPlane::pad] = t[0] * r[std::clamp(x - 1, 0, w - 1)] + t[1] * r[std::clamp(x, 0, w - 1)] +
-                                                  t[2] * r[std::clamp(x + 1, 0, w - 1)] +
-                                                  t[3] * r[std::clamp(x + 2, 0, w - 1)];
-                }
-            }
-        };
-        if (pool)
-            pool->run(4, 1, make);
-        else
-            make(0, 4);
+// The 4 phases (fx, 0..3) of the Catmull-Rom read (sharp()) in two passes:
+// rows filtered at phase fx into exact integer sums, then columns at each
+// fy. The same integers as sharp() sample by sample, at a third of its work;
+// one plane of sums lives per task, so the search's peak memory grows by a
+// quarter of its phase planes, not by their double.
+void make_sharp_phases(const uint8_t *ref, int w, int h, int fx, PaddedPlane *phases)
+{
+    constexpr int pp = PaddedPlane::pad, pad = pp + 1; // the taps reach one row above, two below
+    const int pw = w + 2 * pp;
+    std::vector<int32_t> sums((size_t)pw * (h + 2 * pad + 1)); // rows -pad .. h + pad
+    const int *t = kSharpTaps[fx];
+    for (int y = -pad; y <= h + pad; y++) {
+        const uint8_t *r = ref + (size_t)std::clamp(y, 0, h - 1) * w;
+        int32_t *o = &sums[(size_t)(y + pad) * pw];
+        for (int x = -pp; x < w + pp; x++)
+            o[x + pp] = t[0] * r[std::clamp(x - 1, 0, w - 1)] + t[1] * r[std::clamp(x, 0, w - 1)] +
+                        t[2] * r[std::clamp(x + 1, 0, w - 1)] + t[3] * r[std::clamp(x + 2, 0, w - 1)];
     }
-
-    PaddedPlane phase(int w, int h, int fx, int fy) const
-    {
-        PaddedPlane out(w, h);
-        const int *t = kSharpTaps[fy];
-        const std::vector<int32_t> &s = sums[fx];
-        for (int y = -PaddedPlane::pad; y < h + PaddedPlane::pad; y++) {
-            const int32_t *r0 = &s[(size_t)(y - 1 + pad) * pw], *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
-            uint8_t *o = &out.px[(size_t)(y + PaddedPlane::pad) * out.pw];
+    for (int fy = 0; fy < 4; fy++) {
+        PaddedPlane &out = phases[fy * 4 + fx];
+        out = PaddedPlane(w, h);
+        const int *v = kSharpTaps[fy];
+        for (int y = -pp; y < h + pp; y++) {
+            const int32_t *r0 = &sums[(size_t)(y - 1 + pad) * pw], *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+            uint8_t *o = &out.px[(size_t)(y + pp) * out.pw];
             for (int x = 0; x < pw; x++)
-                o[x] = (uint8_t)std::clamp((t[0] * r0[x] + t[1] * r1[x] + t[2] * r2[x] + t[3] * r3[x] + 8192) >> 14, 0, 255);
+                o[x] = (uint8_t)std::clamp((v[0] * r0[x] + v[1] * r1[x] + v[2] * r2[x] + v[3] * r3[x] + 8192) >> 14, 0, 255);
         }
-        return out;
     }
-};
+}
 
 struct Match {
     int cost = INT_MAX;
@@ -185,14 +169,16 @@ struct Searcher {
     Searcher(const uint8_t *cur, const uint8_t *ref, int w, int h, bool subpel, bool sharp_luma, WorkerPool *pool)
         : cur(cur), w(w), h(h), subpel(subpel)
     {
-        std::unique_ptr<SharpRows> rows;
-        if (subpel && sharp_luma)
-            rows = std::make_unique<SharpRows>(ref, w, h, pool);
-        auto make = [&](int p0, int p1) {
-            for (int p = p0; p < p1; p++)
-                phases[p] = rows ? rows->phase(w, h, p & 3, p >> 2) : PaddedPlane(ref, w, h, p & 3, p >> 2);
+        const bool sharp = subpel && sharp_luma;
+        auto make = [&](int p0, int p1) { // sharp: tasks are horizontal phases, else phases
+            for (int p = p0; p < p1; p++) {
+                if (sharp)
+                    make_sharp_phases(ref, w, h, p, phases);
+                else
+                    phases[p] = PaddedPlane(ref, w, h, p & 3, p >> 2);
+            }
         };
-        const int n = subpel ? 16 : 1;
+        const int n = sharp ? 4 : subpel ? 16 : 1;
         if (pool)
             pool->run(n, 1, make);
         else
