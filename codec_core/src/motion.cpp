@@ -126,8 +126,8 @@ struct PaddedPlane {
 // The 4 phases (fx, 0..3) of the Catmull-Rom read (sharp()) in two passes:
 // rows filtered at phase fx into exact integer sums, then columns at each
 // fy. The same integers as sharp() sample by sample, at a third of its work;
-// one plane of sums lives per task, so the search's peak memory grows by a
-// quarter of its phase planes, not by their double.
+// one plane of sums (4 bytes a sample, against 16 for the phase planes)
+// lives per task.
 void make_sharp_phases(const uint8_t *ref, int w, int h, int fx, PaddedPlane *phases)
 {
     constexpr int pp = PaddedPlane::pad, pad = pp + 1; // the taps reach one row above, two below

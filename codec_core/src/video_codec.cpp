@@ -190,8 +190,8 @@ void VideoCodec::load_residuals()
 void VideoCodec::encode_batched(RangeEncoder &enc)
 {
     // Lossless: the context comes from the source, known in full, so the
-    // residual planes are computed first and the model runs in big batches.
-    load_residuals();
+    // residual planes are there already (encode_frame) and the model runs in
+    // big batches.
     const MotionField *mf = inter_ ? &motion_ : nullptr;
     int w[3], h[3];
     for (int p = 0; p < nplanes_; p++)
@@ -479,7 +479,6 @@ bool VideoCodec::choose_offsets()
         offsets_age_++;
     if (inter_ && !have && offsets_age_ < kRetryInterval)
         return false; // the last fit did not pay: try again now and then
-    load_residuals();
     size_t coded;
     AdaptationSample sample = collect_sample(inter_ ? kInterSample : kKeySample, &coded);
     if (sample.n < kMinSampleSize)
@@ -525,7 +524,6 @@ constexpr size_t kPricedQuarters = 256;
 
 void VideoCodec::choose_skip_quarters()
 {
-    load_residuals();
     const MotionField *mf = &motion_;
     std::vector<uint32_t> g(kVideoSymbols), f(kVideoSymbols);
     for (int p = 0; p < nplanes_; p++) {
@@ -618,6 +616,10 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
     }
     if (background_ref_)
         encode_background_choice(enc, motion_);
+    // Lossless: the source is the reconstruction, so every residual is known
+    // once the motion is; the skip pricing, the fit and the batched coder read them.
+    if (header_.kind == LMC_KIND_VIDEO)
+        load_residuals();
     if (skip_blocks_) {
         find_skip_blocks(planes_, source_, skip_);
         if (skip_.fine)
