@@ -243,13 +243,11 @@ struct Searcher {
 
 } // namespace
 
-void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h,
-                     bool subpel, bool split, MotionField &mf, WorkerPool *pool)
+void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h, MotionField &mf,
+                     WorkerPool *pool)
 {
     mf.resize(w, h);
-    mf.subpel = subpel;
-    mf.split = split;
-    const Searcher s(cur, ref, w, h, subpel, mf.sharp, pool);
+    const Searcher s(cur, ref, w, h, mf.subpel, mf.sharp, pool);
     // Per 16x16 block: its coded blocks' matches (itself, or its quarters when split).
     std::vector<std::vector<Match>> chosen((size_t)mf.bw * mf.bh);
     auto search_rows = [&](int row0, int row1) {
@@ -262,7 +260,7 @@ void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intr
                 const int cx = integer.vx4 / 4, cy = integer.vy4 / 4;
                 std::vector<Match> quarters;
                 long sum = 0;
-                for (int qy = 0; split && qy < 2; qy++)
+                for (int qy = 0; mf.split && qy < 2; qy++)
                     for (int qx = 0; qx < 2; qx++) {
                         const int qx0 = x0 + qx * kMotionUnit, qy0 = y0 + qy * kMotionUnit;
                         if (qx0 < w && qy0 < h) {
@@ -271,7 +269,7 @@ void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intr
                         }
                     }
                 const size_t b = (size_t)by * mf.bw + bx;
-                if (split && sum * kSplitGain < (long)whole.cost * (kSplitGain - 1)) {
+                if (mf.split && sum * kSplitGain < (long)whole.cost * (kSplitGain - 1)) {
                     mf.split_block[b] = 1;
                     chosen[b] = std::move(quarters);
                 } else {

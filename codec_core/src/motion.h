@@ -72,10 +72,11 @@ struct MotionField {
     }
 };
 
-// Full search over [-16, 16]^2 on the luma plane (read as mf.sharp says), cost SAD + 2(|dx| + |dy|),
+// The frame's tools come from mf (subpel, split, sharp; resize() keeps them).
+// Full search over [-16, 16]^2 on the luma plane, cost SAD + 2(|dx| + |dy|),
 // first minimum in raster order of (dy, dx). With subpel, each whole-sample
 // match is refined over the 7x7 quarter-sample vectors around it, cost SAD
-// of the interpolated block + (|vx| + |vy|) / 2 in quarter samples (+
+// of the block read as align_plane() reads it + (|vx| + |vy|) / 2 in quarter samples (+
 // kSubpelPenalty if fractional). With split, the four quarters of a block
 // are searched the same way, but within kQuarterWindow samples of the
 // block's whole-sample match, and the block is split when their costs sum to
@@ -83,8 +84,8 @@ struct MotionField {
 // residual is cheaper than its best match (sum of abs(intra_res), the MED
 // residual of the current luma) is marked intra (vector 0). Rows of blocks
 // are searched in parallel on pool when given (the result is the same).
-void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h,
-                     bool subpel, bool split, MotionField &mf, WorkerPool *pool = nullptr);
+void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h, MotionField &mf,
+                     WorkerPool *pool = nullptr);
 
 // The vectors go at the start of the frame's range-coded payload, block by
 // block in raster order, with adaptive frequency counts; mf.subpel adds each

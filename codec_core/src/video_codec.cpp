@@ -137,8 +137,7 @@ void VideoCodec::estimate_and_align()
     for (int r = 0; r < y.h; r++)
         for (int x = 0; x < y.w; x++)
             med_res[(size_t)r * y.w + x] = (int16_t)(y.px[(size_t)r * y.w + x] - predict_sample(y, x, r));
-    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_.subpel, motion_.split,
-                   motion_, pool_.get());
+    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_, pool_.get());
     if (background_ref_) {
         make_background_frames();
         align_plane(reference_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());

@@ -107,8 +107,10 @@ void check_against_golden(const char *name, bool subpel, bool split, bool sharp 
         for (int x = 0; x < W; x++)
             med_res[(size_t)y * W + x] = (int16_t)(planes[0].px[(size_t)y * W + x] - predict_sample(planes[0], x, y));
     MotionField mf;
+    mf.subpel = subpel;
+    mf.split = split;
     mf.sharp = sharp;
-    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, subpel, split, mf);
+    estimate_motion(planes[0].px.data(), ref[0].data(), med_res.data(), W, H, mf);
     // The golden lists blocks, or with splits 8x8 units (each with its coded block's values).
     const size_t entries = split ? mf.unit_block.size() : mf.intra.size();
     ASSERT_EQ(g.motion.size(), 3 * entries);
