@@ -199,6 +199,7 @@ TEST(Api, StreamToolsAreNamedAndChecked)
     EXPECT_EQ(video.header[6] | video.header[7] << 8, (int)(lmc::kToolSharpLuma | lmc::kToolFineSkip));
     EXPECT_EQ(gen.header[4], 1);
     EXPECT_EQ(gen.header[6] | gen.header[7] << 8, 0);
+    EXPECT_NE(decode_hash(gen), ""); // the version 1 stream decodes
     auto with_tools = [](std::vector<uint8_t> h, int version, int tools) {
         h[4] = (uint8_t)version;
         h[6] = (uint8_t)tools;

@@ -281,11 +281,11 @@ TEST_P(VideoRoundTrip, CopiedQuartersAreSkipped)
     StreamHeader h = header_for(a), coarse = h;
     coarse.tools &= ~kToolFineSkip;
     VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), dec(h, video_runner());
-    VideoCodec old_enc(coarse, video_runner());
-    std::vector<uint8_t> key, inter, other, old_inter;
+    VideoCodec old_enc(coarse, video_runner()), old_dec(coarse, video_runner());
+    std::vector<uint8_t> key, inter, other, old_key, old_inter;
     enc.encode(ia.in.data(), ia.strides.data(), true, key);
     stepwise.encode_stepwise(ia.in.data(), ia.strides.data(), true, other);
-    old_enc.encode(ia.in.data(), ia.strides.data(), true, other);
+    old_enc.encode(ia.in.data(), ia.strides.data(), true, old_key);
     enc.encode(ib.in.data(), ib.strides.data(), false, inter);
     stepwise.encode_stepwise(ib.in.data(), ib.strides.data(), false, other);
     old_enc.encode(ib.in.data(), ib.strides.data(), false, old_inter);
@@ -297,6 +297,12 @@ TEST_P(VideoRoundTrip, CopiedQuartersAreSkipped)
     dec.decode(inter.data(), inter.size(), ib.out.data(), ib.strides.data());
     EXPECT_EQ(dec.coded_samples(), 16u * changed);
     EXPECT_EQ(ib.decoded, b.planes);
+    Io oa(a), ob(b); // the stream without the tool decodes too
+    old_dec.decode(old_key.data(), old_key.size(), oa.out.data(), oa.strides.data());
+    old_dec.decode(old_inter.data(), old_inter.size(), ob.out.data(), ob.strides.data());
+    EXPECT_EQ(old_dec.coded_samples(), 64u * changed);
+    EXPECT_EQ(oa.decoded, a.planes);
+    EXPECT_EQ(ob.decoded, b.planes);
 }
 
 // A still scene with fresh sensor-like noise in every frame: the running
