@@ -158,15 +158,21 @@ fi
 
 # -------------------------------------------------------------- 4. configure
 export PKG_CONFIG_PATH="$LMC_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-if ! pkg-config --exists 'lmc >= 0.1.0'; then
+if ! pkg-config --exists 'lmc >= 0.8.0'; then
     die "liblmc not found by pkg-config in $LMC_PREFIX/lib/pkgconfig (build and install liblmc first)"
 fi
 
+# A whole FFmpeg, as a user would keep it: every native decoder, encoder,
+# muxer, demuxer, parser, protocol and filter (aac, mp3, mjpeg, png, mp4/mov,
+# matroska, avi, fd/pipe, psnr/ssim/xpsnr, ...), shared libraries, plus our
+# codecs and the benchmark peers. Autodetection is off so that the same
+# configure line builds the same FFmpeg on every machine.
 CONFIGURE_ARGS=(
     --prefix="$PREFIX"
-    --disable-everything
     --disable-autodetect
     --disable-doc
+    --enable-shared
+    --disable-static
     --enable-gpl
     --enable-zlib
     --enable-liblmc
@@ -175,14 +181,6 @@ CONFIGURE_ARGS=(
     --enable-sdl2
     --enable-ffplay
     --enable-ffprobe
-    --enable-encoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,png,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,libx264,libx265
-    --enable-decoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,png,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,h264,hevc
-    --enable-muxer=matroska,matroska_audio,nut,pcm_s16le,yuv4mpegpipe,wav,image2,rawvideo,framemd5,md5,null,framecrc
-    --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,image2,rawvideo,flac,mov,pcm_s16le
-    --enable-parser=h264,hevc,png,flac,aac
-    --enable-protocol=file,pipe
-    --enable-indev=lavfi
-    --enable-filter=scale,format,null,anull,aformat,aresample,copy,trim,atrim,setpts,testsrc2,sine,color
 )
 if [ "${LMC_FFMPEG_PEERS:-1}" = 0 ]; then
     CONFIGURE_ARGS=(--prefix="$PREFIX" --disable-everything --disable-autodetect --disable-doc
@@ -228,6 +226,13 @@ else
 fi
 say "make install (log: build/logs/install.log)"
 (cd "$SRC" && run_logged "$LOGDIR/install.log" make install)
+# The libraries are shared and live outside the system paths: give the
+# installed pkg-config files an rpath, so that a program linked with
+# `pkg-config --libs libavcodec` finds them when it runs.
+for pc in "$PREFIX"/lib/pkgconfig/lib{avcodec,avformat,avutil,avfilter,avdevice,swscale,swresample,postproc}.pc; do
+    [ -f "$pc" ] || continue
+    grep -q -- '-Wl,-rpath' "$pc" || sed -i 's|^Libs: -L${libdir} |Libs: -L${libdir} -Wl,-rpath,${libdir} |' "$pc"
+done
 
 codecs=$("$PREFIX/bin/ffmpeg" -hide_banner -codecs 2>&1) || die "installed ffmpeg does not run: $codecs"
 for c in lmc_video lmc_gen lmc_audio; do

@@ -244,6 +244,8 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
         }
     }
     require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+    require_data(dec.consumed_exactly(), "packet holds more data than its samples (corrupt data, or a "
+                                         "packet of another stream)");
 }
 
 } // namespace lmc

@@ -26,11 +26,13 @@ struct lmc_codec {
     int threads = 1;
     int keyint = 1;      // encoder: frames per keyframe interval
     int64_t frames = 0;  // encoder: frames coded so far
-    std::shared_ptr<ModelRunner> runner; // loaded lazily by decoders
+    std::shared_ptr<const Model> model; // decoders: found when they open
+    std::shared_ptr<ModelRunner> runner; // decoders: made on the first packet
     std::unique_ptr<VideoCodec> video;
     std::unique_ptr<AudioCodec> audio;
     std::vector<uint8_t> packet;
     std::string error;
+    std::string model_identity, model_file_sha256; // lmc_codec_model_info's strings
 };
 
 template <typename Fn>
@@ -43,13 +45,13 @@ static int guarded(lmc_codec *c, Fn &&fn)
         if (c) c->error = e.what();
         return e.status();
     } catch (const std::bad_alloc &) {
-        if (c) c->error = "out of memory";
+        if (c) c->error = "an allocation failed";
         return LMC_ERR_NOMEM;
     } catch (const std::exception &e) {
-        if (c) c->error = std::string("internal error: ") + e.what();
+        if (c) c->error = e.what();
         return LMC_ERR_INTERNAL;
     } catch (...) {
-        if (c) c->error = "internal error";
+        if (c) c->error = "unknown exception";
         return LMC_ERR_INTERNAL;
     }
 }
@@ -79,27 +81,48 @@ static void apply_runtime(lmc_codec *c, const lmc_config *cfg)
         c->device = cfg->device;
 }
 
-static void make_codec(lmc_codec *c, std::shared_ptr<const Model> model)
+// Builds the runner and the codec; on any failure (a model of the wrong
+// shape, out of memory) the codec is left without either, so the next call
+// tries again and fails the same way instead of using half a codec.
+static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
 {
-    c->runner = std::make_shared<ModelRunner>(std::move(model), c->device, c->threads);
+    auto runner = std::make_shared<ModelRunner>(model, c->device, c->threads);
     if (c->header.kind == LMC_KIND_AUDIO)
-        c->audio = std::make_unique<AudioCodec>(c->header, c->runner);
+        c->audio = std::make_unique<AudioCodec>(c->header, runner);
     else
-        c->video = std::make_unique<VideoCodec>(c->header, c->runner);
+        c->video = std::make_unique<VideoCodec>(c->header, runner);
+    c->runner = std::move(runner);
 }
 
-static void ensure_model(lmc_codec *c)
+static void ensure_codec(lmc_codec *c)
 {
-    if (!c->runner)
-        make_codec(c, find_model_by_hash(c->header.model_hash,
-                                         c->model_dir.empty() ? nullptr : c->model_dir.c_str()));
+    if (!c->video && !c->audio)
+        make_codec(c, c->model);
+}
+
+// The model a stream's header names, found and checked when the decoder
+// opens, so that a missing or wrong model fails once, at open.
+static std::shared_ptr<const Model> find_stream_model(const StreamHeader &h, const std::string &model_dir)
+{
+    auto model = find_model_by_hash(h.model_hash, model_dir.empty() ? nullptr : model_dir.c_str());
+    const uint32_t want = h.kind == LMC_KIND_AUDIO ? kModelAudio : kModelVideo;
+    if (model->kind != want)
+        fail(LMC_ERR_MODEL_INVALID, "stream header names " + model->path + ", " +
+                                        (model->kind == kModelAudio ? "an audio" : "a video") +
+                                        " model, in a stream of another kind (corrupt header)");
+    return model;
 }
 
 extern "C" {
 
 unsigned lmc_version(void) { return LMC_VERSION_INT; }
 
-const char *lmc_version_string(void) { return "0.1.0"; }
+#define LMC_STR2(x) #x
+#define LMC_STR(x) LMC_STR2(x)
+const char *lmc_version_string(void)
+{
+    return LMC_STR(LMC_VERSION_MAJOR) "." LMC_STR(LMC_VERSION_MINOR) "." LMC_STR(LMC_VERSION_MICRO);
+}
 
 void lmc_config_init(lmc_config *cfg)
 {
@@ -153,6 +176,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         uint32_t kind = h.kind == LMC_KIND_AUDIO ? kModelAudio : kModelVideo;
         auto model = load_model_for_encoder(cfg->model, kind, cfg->model_dir);
         h.model_hash = model->hash;
+        c->model = model;
         make_codec(c.get(), model);
         if (c->video)
             c->video->set_adaptation(h.kind == LMC_KIND_VIDEO ? std::clamp(cfg->adapt, 0, 2) : 0);
@@ -201,6 +225,7 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size, const 
             info->sample_fmt = h.sample_fmt;
             info->block_size = h.block_size;
         }
+        c->model = find_stream_model(c->header, c->model_dir);
     });
     if (ret < 0) {
         set_error(err, errlen, c->error);
@@ -231,8 +256,24 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
     if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO || !planes || !strides)
         return bad_args(c, "lmc_decode_video");
     return guarded(c, [&] {
-        ensure_model(c);
+        // The packet is checked before the codec is made: a header claiming
+        // a huge frame allocates nothing until a keyframe that large arrives.
+        if (!c->video && !parse_video_packet(c->header, pkt, pkt_size).keyframe)
+            fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP): "
+                                       "decoding starts at the next keyframe");
+        ensure_codec(c);
         c->video->decode(pkt, pkt_size, planes, strides);
+    });
+}
+
+int lmc_video_packet_info(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, int *keyframe)
+{
+    if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO)
+        return bad_args(c, "lmc_video_packet_info");
+    return guarded(c, [&] {
+        const bool key = parse_video_packet(c->header, pkt, pkt_size).keyframe;
+        if (keyframe)
+            *keyframe = key;
     });
 }
 
@@ -260,7 +301,7 @@ int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size)
         return bad_args(c, "lmc_audio_packet_samples");
     int n = 0;
     int ret = guarded(c, [&] {
-        ensure_model(c);
+        ensure_codec(c);
         n = c->audio->packet_samples(pkt, pkt_size);
     });
     return ret < 0 ? ret : n;
@@ -271,9 +312,24 @@ int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, void *sa
     if (!c || c->encoder || c->header.kind != LMC_KIND_AUDIO || !samples)
         return bad_args(c, "lmc_decode_audio");
     return guarded(c, [&] {
-        ensure_model(c);
+        ensure_codec(c);
         c->audio->decode(pkt, pkt_size, (int16_t *)samples, max_samples);
     });
+}
+
+int lmc_codec_model_info(lmc_codec *c, lmc_model_info *info)
+{
+    if (!c || !info || !c->model)
+        return bad_args(c, "lmc_codec_model_info");
+    c->model_identity = to_hex(c->model->hash);
+    c->model_file_sha256 = to_hex(c->model->file_hash);
+    info->name = c->model->name.c_str();
+    info->path = c->model->path.c_str();
+    info->file_sha256 = c->model_file_sha256.c_str();
+    info->identity = c->model_identity.c_str();
+    info->header_version = c->header.tools ? 2 : 1;
+    info->tools = (int)c->header.tools;
+    return LMC_OK;
 }
 
 const char *lmc_codec_error(const lmc_codec *c)

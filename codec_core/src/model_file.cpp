@@ -1,9 +1,10 @@
 #include "model_file.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <sys/stat.h>
 
 #include "byte_io.h"
 #include "errors.h"
@@ -23,6 +24,7 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
     auto model = std::make_shared<Model>();
     model->path = path;
     model->hash = sha256(bytes.data(), body);
+    model->file_hash = sha256(bytes.data(), bytes.size());
     if (memcmp(model->hash.data(), bytes.data() + body, 32) != 0)
         invalid(path, "SHA-256 mismatch (file damaged)");
     try {
@@ -82,12 +84,30 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
     return model;
 }
 
+// Larger than any network the format can describe usefully; a path that is
+// a device or a directory is refused before anything is read.
+constexpr long long kMaxModelFileBytes = 64ll << 20;
+
 static std::vector<uint8_t> read_file(const std::string &path)
 {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        fail(LMC_ERR_MODEL_NOT_FOUND, "cannot open model file " + path + ": " + strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        invalid(path, "is a directory, not a model file (use -model_dir for directories)");
+    if (!S_ISREG(st.st_mode))
+        invalid(path, "is not a regular file");
+    if (st.st_size > kMaxModelFileBytes)
+        invalid(path, std::to_string(st.st_size) + " bytes, larger than any LMC model (" +
+                          std::to_string(kMaxModelFileBytes >> 20) + " MiB)");
     std::ifstream f(path, std::ios::binary);
     if (!f)
         fail(LMC_ERR_MODEL_NOT_FOUND, "cannot open model file " + path);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+    std::vector<uint8_t> bytes((size_t)st.st_size);
+    f.read((char *)bytes.data(), (std::streamsize)bytes.size());
+    if (f.gcount() != (std::streamsize)bytes.size())
+        invalid(path, "could not be read in full");
+    return bytes;
 }
 
 std::shared_ptr<const Model> load_model_file(const std::string &path)

@@ -28,7 +28,8 @@ struct Model {
     int inputs = 0, outputs = 0;
     std::string name, path;
     std::vector<ModelLayer> layers;
-    Sha256 hash{};
+    Sha256 hash{};      // identity: SHA-256 of the file less its last 32 bytes (= those bytes)
+    Sha256 file_hash{}; // SHA-256 of the whole file, as sha256sum prints it
 };
 
 // Parses and validates a model image (hash, structure, exactness bound).

@@ -1,5 +1,6 @@
 #include "model_store.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <dirent.h>
 #include <mutex>
@@ -75,9 +76,38 @@ std::shared_ptr<const Model> load_model_for_encoder(const char *path, uint32_t k
     return model;
 }
 
+// The models LMC has shipped, so that a decoder without one can say which
+// file it needs: identity (what streams pin) -> file name and the whole
+// file's SHA-256 (what sha256sum prints).
+struct ShippedModel {
+    const char *identity, *file, *file_sha256;
+};
+static const ShippedModel kShipped[] = {
+    {"ce0fa07f94eeea917e17a773d82dd15b9a69579fa2cfcd5b9d841f3bb9a7ea93", "video-s.lmcm",
+     "da6d5e8176274384879b0ef61153ed859cdd65136202629c458da46889353ae9"},
+    {"6adc032604bf95288431f99ce27976ef8338a487dd655cd5a7136dcee04ceec3", "video-l.lmcm",
+     "e49ee02d72cc335e4b188d53e54e38dc1fca337fba1dfd63671e87a247448ad9"},
+    {"113862b03042af45fa75c25f4971c3e004c6eff7b274281f7d8df7c2865fed06", "video-s1.lmcm",
+     "e83595962f98d244f51d529bc09101c01dc283e0a3f304e69bed81a5935bd075"},
+    {"b2c68d157985e7bcd80f12eb86639810e082cb611a6d49e161c3b97513f959e3", "audio-s.lmcm",
+     "f9d7d01cba137349f0045e33c2ad2b5ea71f134c83b5704ff90332939df17ada"},
+};
+
+static std::string describe_wanted(const Sha256 &hash)
+{
+    const std::string id = to_hex(hash);
+    for (const ShippedModel &m : kShipped)
+        if (id == m.identity)
+            return std::string("model file ") + m.file + " (sha256 " + m.file_sha256 + ")";
+    return "a model file whose last 32 bytes are " + id + " (the SHA-256 of the rest of the file)";
+}
+
 std::shared_ptr<const Model> find_model_by_hash(const Sha256 &hash, const char *model_dir)
 {
     auto dirs = model_search_dirs(model_dir);
+    // A damaged copy (its last 32 bytes intact) must not hide a good one
+    // further down the search path: remember why it failed and go on.
+    std::string damaged;
     for (const auto &d : dirs) {
         DIR *dir = opendir(d.c_str());
         if (!dir)
@@ -89,14 +119,22 @@ std::shared_ptr<const Model> find_model_by_hash(const Sha256 &hash, const char *
                 names.push_back(n);
         }
         closedir(dir);
+        std::sort(names.begin(), names.end()); // the same choice on every file system
         for (const auto &n : names) {
             Sha256 h;
-            if (peek_model_hash(d + "/" + n, &h) && h == hash)
+            if (!peek_model_hash(d + "/" + n, &h) || h != hash)
+                continue;
+            try {
                 return cached_load(d + "/" + n);
+            } catch (const Error &e) {
+                if (e.status() != LMC_ERR_MODEL_INVALID)
+                    throw;
+                damaged += std::string("; ") + e.what();
+            }
         }
     }
-    fail(LMC_ERR_MODEL_NOT_FOUND, "stream needs model sha256 " + to_hex(hash) +
-                                      ", not found in: " + join(dirs));
+    fail(damaged.empty() ? LMC_ERR_MODEL_NOT_FOUND : LMC_ERR_MODEL_INVALID,
+         "stream needs " + describe_wanted(hash) + ", not found in: " + join(dirs) + damaged);
 }
 
 } // namespace lmc

@@ -30,6 +30,10 @@ void RangeEncoder::encode(uint32_t cum, uint32_t freq, uint32_t total)
     }
 }
 
+// Byte count: every shift_low() call adds one byte to the output, the
+// first flushing the initial cache byte and the last leaving one byte
+// (always 0) unwritten, so an encoder that renormalised k times writes k + 5
+// bytes, the k + 5 its decoder reads.
 void RangeEncoder::finish()
 {
     for (int i = 0; i < 5; i++)

@@ -33,14 +33,24 @@ private:
 class RangeDecoder {
 public:
     // Bytes past the end read as zero; overrun() then says the stream was
-    // too short, which callers treat as corrupt data.
+    // too short, which callers treat as corrupt data. Decoders check it as
+    // they go (once per wavefront step, once per audio sample), so a packet
+    // that claims more symbols than it holds fails after about as many
+    // symbols as its bytes can code, not after the whole frame.
     RangeDecoder(const uint8_t *data, size_t size);
     // Returns the target cumulative frequency in [0, total); the caller finds
     // the symbol containing it and calls consume() with its cum/freq.
     uint32_t decode_target(uint32_t total);
     void consume(uint32_t cum, uint32_t freq);
     uint32_t decode_bits(int nbits);
-    bool overrun() const { return pos_ > size_ + 4; }
+    // The decoder reads one byte for each byte the encoder wrote: 5 at the
+    // start, then one per renormalisation on both sides, so a whole coded
+    // stream is consumed exactly (range_coder.cpp).
+    bool overrun() const { return pos_ > size_; }
+    // After the last symbol: whether the stream was consumed exactly. A
+    // packet decoded with the wrong context, a header that claims other
+    // dimensions, or a packet of another codec fails this.
+    bool consumed_exactly() const { return pos_ == size_; }
 
 private:
     uint8_t next_byte() { return pos_ < size_ ? data_[pos_++] : (pos_++, 0); }

@@ -81,8 +81,9 @@ void validate_stream_params(const StreamHeader &h)
     if (h.tools & ~kKnownTools)
         fail(LMC_ERR_UNSUPPORTED, "stream uses coding tools this liblmc does not know (tool bits " +
                                       std::to_string(h.tools) + ")");
-    if (h.tools && h.kind != LMC_KIND_VIDEO)
-        fail(LMC_ERR_INVALID_DATA, "coding tools are defined for lmc_video streams only");
+    if (h.tools & ~encoder_tools(h.kind))
+        fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
+                                       ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {
         if (h.sample_fmt != LMC_SAMPLE_S16)
             fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 samples only");

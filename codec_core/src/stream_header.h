@@ -16,13 +16,18 @@ namespace lmc {
 enum StreamTool : uint32_t {
     kToolSharpLuma = 1, // quarter-sample reads of full-resolution planes use 4 taps (7.5)
     kToolFineSkip = 2,  // skip blocks that are no copy flag their 4x4 quarters (7.2)
+    kToolFrameIndex = 4, // every packet names its place in its GOP (section 5)
 };
-constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip;
+constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)
 {
-    return kind == LMC_KIND_VIDEO ? kToolSharpLuma | kToolFineSkip : 0;
+    switch (kind) {
+    case LMC_KIND_VIDEO: return kToolSharpLuma | kToolFineSkip | kToolFrameIndex;
+    case LMC_KIND_GEN: return kToolFrameIndex;
+    default: return 0;
+    }
 }
 
 struct StreamHeader {

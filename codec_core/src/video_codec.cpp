@@ -170,6 +170,7 @@ void VideoCodec::keep_reference()
         reference_[p] = planes_[p].px;
     background_.keep(planes_, nplanes_, !inter_);
     have_reference_ = true;
+    frames_since_key_ = inter_ ? frames_since_key_ + 1 : 0;
 }
 
 // Lossless encoder: the reconstruction is the source, known in full, so
@@ -414,6 +415,10 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
             s.px[at] = (uint8_t)value;
             s.res[at] = (int16_t)(value - q.P);
         }
+        // Bounded work per byte: a packet that claims more symbols than its
+        // bytes can code fails here, one step after its data ran out.
+        if (!kEncode)
+            require_data(!dec->overrun(), "packet ends before its last sample (corrupt data)");
     }
 }
 
@@ -608,6 +613,8 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
                                   : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
                                         (motion_.subpel ? kPacketSubpel : 0) | (motion_.split ? kPacketSplit : 0)) |
                              (calibrate_ ? kPacketCalibrated : 0));
+    if (header_.tools & kToolFrameIndex)
+        packet.push_back((uint8_t)(inter_ ? frames_since_key_ + 1 : 0));
     RangeEncoder enc(packet);
     if (inter_) {
         estimate_and_align();
@@ -643,17 +650,56 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
     return !inter_;
 }
 
+// Samples in one frame of the stream, all planes.
+static int64_t frame_samples(const StreamHeader &h)
+{
+    const int64_t luma = (int64_t)h.width * h.height;
+    switch (h.pix_fmt) {
+    case LMC_PIX_GRAY8: return luma;
+    case LMC_PIX_YUV420P: return luma + 2 * (luma / 4);
+    case LMC_PIX_YUV422P: return luma + 2 * (luma / 2);
+    default: return 3 * luma;
+    }
+}
+
+// Every symbol of an m-letter alphabet has frequency >= 1 of a total <= 2^16
+// (freq_table.h), so none costs less than -log2(1 - (m - 1) / 2^16) bits: a
+// keyframe, which codes every sample, needs at least this many bytes. Checked
+// before anything is allocated for the frame, it keeps a header that claims
+// 16384x4096 from costing more than its packets could ever decode.
+static size_t min_keyframe_bytes(const StreamHeader &h)
+{
+    // lmc_gen codes bins of 2d + 1 residuals; at least 256 / (2d + 1) are reachable.
+    const int m = h.kind == LMC_KIND_GEN ? std::max(2, 256 / (2 * h.max_error + 1)) : 256;
+    const double bits = (double)frame_samples(h) * -std::log2(1.0 - (m - 1) / 65536.0);
+    const double bytes = 0.9 * bits / 8 - 16; // margin for rounding in the coder
+    return bytes > 0 ? (size_t)bytes : 0;
+}
+
+VideoPacket parse_video_packet(const StreamHeader &header, const uint8_t *data, size_t size)
+{
+    VideoPacket p;
+    p.payload = open_packet(data, size, &p.payload_size, &p.flags);
+    require_data((p.flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground | kPacketAdapted |
+                              kPacketSubpel | kPacketSplit | kPacketCalibrated)) == 0,
+                 "unknown packet flags (newer stream?)");
+    require_data(!(p.flags & (kPacketAdapted | kPacketCalibrated)) || header.kind == LMC_KIND_VIDEO,
+                 "adapted-network or calibration flag in a lossy stream (corrupt data)");
+    p.keyframe = p.flags & kPacketKeyframe;
+    if (p.keyframe && p.payload_size < min_keyframe_bytes(header))
+        fail(LMC_ERR_INVALID_DATA, "keyframe of " + std::to_string(size) + " bytes cannot hold a " +
+                                       std::to_string(header.width) + "x" + std::to_string(header.height) +
+                                       " frame (at least " + std::to_string(min_keyframe_bytes(header)) +
+                                       " bytes): corrupt packet or header");
+    return p;
+}
+
 void VideoCodec::decode_frame(const uint8_t *data, size_t size)
 {
-    size_t payload_size;
-    uint8_t flags;
-    const uint8_t *payload = open_packet(data, size, &payload_size, &flags);
-    require_data((flags & ~(kPacketKeyframe | kPacketSkipBlocks | kPacketBackground | kPacketAdapted |
-                            kPacketSubpel | kPacketSplit | kPacketCalibrated)) == 0,
-                 "unknown packet flags (newer stream?)");
-    require_data(!(flags & (kPacketAdapted | kPacketCalibrated)) || header_.kind == LMC_KIND_VIDEO,
-                 "adapted-network or calibration flag in a lossy stream (corrupt data)");
-    start_frame(!(flags & kPacketKeyframe));
+    const VideoPacket packet = parse_video_packet(header_, data, size);
+    const uint8_t flags = packet.flags, *payload = packet.payload;
+    size_t payload_size = packet.payload_size;
+    start_frame(!packet.keyframe);
     // Streams of liblmc 0.5 and before have no value calibration.
     calibrate_ = flags & kPacketCalibrated;
     // Streams of liblmc 0.2 have lossless inter frames without skip flags.
@@ -668,6 +714,15 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     if (inter_ && !have_reference_)
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
                                    "or an earlier frame failed): decoding resumes at the next keyframe");
+    if (header_.tools & kToolFrameIndex) { // format.md 5: the frame's place in its GOP
+        require_data(payload_size >= 1, "packet too short");
+        const unsigned want = inter_ ? (unsigned)(frames_since_key_ + 1) & 255 : 0;
+        if (payload[0] != want)
+            fail(LMC_ERR_INVALID_DATA, "frame " + std::to_string(payload[0]) + " of its GOP follows frame " +
+                                           std::to_string(frames_since_key_ & 255) +
+                                           ": a packet is missing or out of order; decoding resumes at the next keyframe");
+        payload++, payload_size--;
+    }
     RangeDecoder dec(payload, payload_size);
     if (inter_) {
         decode_motion(dec, motion_);
@@ -679,6 +734,7 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     }
     if (skip_blocks_)
         decode_skip_blocks(dec, skip_);
+    require_data(!dec.overrun(), "packet ends inside its motion or skip data (corrupt data)");
     if (!inter_)
         inter_offsets_.clear();
     frame_offsets_ = inter_ ? inter_offsets_ : std::vector<int8_t>();
@@ -689,7 +745,10 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     }
     runner_->set_bias_offsets(frame_offsets_);
     code_wavefront<false>(nullptr, &dec);
-    require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+    // The encoder wrote exactly what was read: anything else is a packet of
+    // other content (another codec's, or cut from a larger frame).
+    require_data(dec.consumed_exactly(), "packet holds more data than its frame (corrupt data, or a packet "
+                                         "of another stream)");
 }
 
 void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[])

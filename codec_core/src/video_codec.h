@@ -27,6 +27,17 @@
 
 namespace lmc {
 
+// A video packet's framing (format.md 5), checked without decoding it:
+// checksum, flags this stream kind may carry, and a keyframe large enough
+// for the frame (bounded work per byte).
+struct VideoPacket {
+    const uint8_t *payload = nullptr;
+    size_t payload_size = 0;
+    uint8_t flags = 0;
+    bool keyframe = false;
+};
+VideoPacket parse_video_packet(const StreamHeader &header, const uint8_t *data, size_t size);
+
 class VideoCodec {
 public:
     VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner);
@@ -95,6 +106,7 @@ private:
     Background background_;             // running average since the keyframe
     std::vector<uint8_t> background_frame_[3];
     bool have_reference_ = false;
+    int frames_since_key_ = 0;          // of the last frame kept as reference
     bool inter_ = false;          // the frame being coded is an inter frame
     MotionField motion_;
     SkipMap skip_;

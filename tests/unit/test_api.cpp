@@ -30,48 +30,6 @@ lmc_config video_config(int pix_fmt, int w, int h)
 
 using Stream = lmc_tools::StreamFile;
 
-// Encodes frames of the sample clip (a crop) through the C API.
-Stream encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200, int y0 = 100)
-{
-    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
-    lmc_config cfg = video_config(pix_fmt, W, H);
-    cfg.kind = kind;
-    cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
-    cfg.keyint = 8;
-    // Inter-frame fits (-adapt 2, the default) are float arithmetic, so their
-    // bytes may differ between machines; the frozen streams keep -adapt 1,
-    // whose keyframe fit these crops are too small for.
-    cfg.adapt = 1;
-    lmc_codec *enc = nullptr;
-    char err[512];
-    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
-    Stream s;
-    const uint8_t *h;
-    size_t hs;
-    lmc_encoder_header(enc, &h, &hs);
-    s.header.assign(h, h + hs);
-    for (int i = 0; i < frames; i++) {
-        auto &src = clip.frames.at(i);
-        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, x0, y0, W, H)};
-        if (pix_fmt == LMC_PIX_YUV420P) {
-            planes.push_back(crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
-            planes.push_back(crop(src[2], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
-        }
-        const uint8_t *in[3] = {};
-        int strides[3] = {};
-        for (size_t p = 0; p < planes.size(); p++) {
-            in[p] = planes[p].data();
-            strides[p] = p ? W / 2 : W;
-        }
-        const uint8_t *pkt;
-        size_t size;
-        EXPECT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size, nullptr), LMC_OK) << lmc_codec_error(enc);
-        s.packets.emplace_back(pkt, pkt + size);
-    }
-    lmc_codec_close(&enc);
-    return s;
-}
-
 // Decodes a stream through the C API; returns the SHA-256 of all output.
 std::string decode_hash(const Stream &s, const char *model_dir = nullptr, int *status = nullptr,
                         std::string *message = nullptr)
@@ -127,15 +85,33 @@ TEST(Api, RoundTripThroughCApi)
     EXPECT_EQ(status, LMC_OK);
 }
 
-TEST(Api, MissingModelNamesTheHash)
+// A decoder fails when it opens, once, naming the file it needs (and its
+// sha256sum for a shipped model) and where it looked.
+TEST(Api, MissingModelFailsAtOpenNamingTheFile)
 {
     Stream s = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 1);
-    std::string hash = lmc::to_hex(*(const lmc::Sha256 *)&s.header[8]);
-    int status;
-    std::string msg;
-    decode_hash(s, "/nonexistent-model-dir", &status, &msg);
-    EXPECT_EQ(status, LMC_ERR_MODEL_NOT_FOUND);
-    EXPECT_NE(msg.find(hash), std::string::npos) << msg;
+    lmc_config opts;
+    lmc_config_init(&opts);
+    opts.model_dir = "/nonexistent-model-dir";
+    lmc_codec *dec = nullptr;
+    char err[1024] = "";
+    EXPECT_EQ(lmc_decoder_open(&dec, s.header.data(), s.header.size(), &opts, nullptr, err, sizeof err),
+              LMC_ERR_MODEL_NOT_FOUND);
+    EXPECT_EQ(dec, nullptr);
+    std::string msg = err;
+    EXPECT_NE(msg.find("video-s.lmcm"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("/nonexistent-model-dir"), std::string::npos) << msg;
+    auto file = read_bytes(model_path("video-s.lmcm"));
+    EXPECT_NE(msg.find(lmc::to_hex(lmc::sha256(file.data(), file.size()))), std::string::npos) << msg;
+
+    // A model this liblmc never shipped is named by its last 32 bytes.
+    auto other = s.header;
+    other[8] ^= 1;
+    uint32_t crc = lmc::crc32(other.data(), other.size() - 4);
+    memcpy(&other[other.size() - 4], &crc, 4);
+    EXPECT_EQ(lmc_decoder_open(&dec, other.data(), other.size(), nullptr, nullptr, err, sizeof err),
+              LMC_ERR_MODEL_NOT_FOUND);
+    EXPECT_NE(std::string(err).find(lmc::to_hex(*(const lmc::Sha256 *)&other[8])), std::string::npos) << err;
 }
 
 TEST(Api, BadModelFilesAreClearErrors)
@@ -188,7 +164,8 @@ TEST(Api, AbsurdDimensionsAndBadHeaders)
 }
 
 // The stream header's tool set (format.md 4): lmc_video streams name the
-// Catmull-Rom luma reads and fine skip blocks in a version 2 header, lmc_gen ones keep version 1.
+// Catmull-Rom luma reads, fine skip blocks and frame indices in a version 2
+// header, lmc_gen ones frame indices only.
 // A tool this liblmc does not know, or one in a stream kind that has none, is
 // refused with a clear error instead of decoding other samples.
 TEST(Api, StreamToolsAreNamedAndChecked)
@@ -196,10 +173,11 @@ TEST(Api, StreamToolsAreNamedAndChecked)
     Stream video = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2);
     Stream gen = encode_video(LMC_KIND_GEN, LMC_PIX_GRAY8, 1);
     EXPECT_EQ(video.header[4], 2);
-    EXPECT_EQ(video.header[6] | video.header[7] << 8, (int)(lmc::kToolSharpLuma | lmc::kToolFineSkip));
-    EXPECT_EQ(gen.header[4], 1);
-    EXPECT_EQ(gen.header[6] | gen.header[7] << 8, 0);
-    EXPECT_NE(decode_hash(gen), ""); // the version 1 stream decodes
+    EXPECT_EQ(video.header[6] | video.header[7] << 8,
+              (int)(lmc::kToolSharpLuma | lmc::kToolFineSkip | lmc::kToolFrameIndex));
+    EXPECT_EQ(gen.header[4], 2);
+    EXPECT_EQ(gen.header[6] | gen.header[7] << 8, (int)lmc::kToolFrameIndex);
+    EXPECT_NE(decode_hash(gen), "");
     auto with_tools = [](std::vector<uint8_t> h, int version, int tools) {
         h[4] = (uint8_t)version;
         h[6] = (uint8_t)tools;
@@ -280,12 +258,14 @@ TEST(Api, GoldenAdaptedVideoStream)
 // Older streams still decode to the same frames: LMC 0.1 (intra-only model
 // video-s1, feature set 1), LMC 0.2 (feature set 3, inter frames without
 // skip blocks), LMC 0.3 / 0.4 (whole-sample vectors), LMC 0.5 (no value
-// calibration) and LMC 0.6 (bilinear quarter-sample reads of luma).
+// calibration), LMC 0.6 (bilinear quarter-sample reads of luma) and LMC
+// 0.7 (packets without their frame index).
 TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
-                             "v5_video_gray", "v6_video_yuv420p", "v6_video_gray"}) {
+                             "v5_video_gray", "v6_video_yuv420p", "v6_video_gray", "v7_video_yuv420p",
+                             "v7_video_gray", "v7_gen_yuv420p"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

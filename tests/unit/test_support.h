@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "lmc/lmc.h"
 #include "model_file.h"
 #include "model_runner.h"
 #include "../../codec_core/tools/media_files.h"
@@ -36,6 +39,54 @@ inline std::vector<uint8_t> crop(const std::vector<uint8_t> &plane, int stride, 
         for (int x = 0; x < w; x++)
             out[(size_t)y * w + x] = plane[(size_t)(y0 + y) * stride + x0 + x];
     return out;
+}
+
+// Encodes frames of the sample clip (a crop) through the C API, with a
+// keyframe every keyint frames.
+inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200,
+                                          int y0 = 100, int keyint = 8, int adapt = 1)
+{
+    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    lmc_config cfg;
+    lmc_config_init(&cfg);
+    cfg.kind = kind;
+    cfg.pix_fmt = pix_fmt;
+    cfg.width = W;
+    cfg.height = H;
+    cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
+    cfg.keyint = keyint;
+    // Inter-frame fits (-adapt 2, the default) are float arithmetic, so their
+    // bytes may differ between machines; the frozen streams keep -adapt 1,
+    // whose keyframe fit these crops are too small for.
+    cfg.adapt = adapt;
+    lmc_codec *enc = nullptr;
+    char err[512];
+    EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
+    lmc_tools::StreamFile s;
+    const uint8_t *h;
+    size_t hs;
+    lmc_encoder_header(enc, &h, &hs);
+    s.header.assign(h, h + hs);
+    for (int i = 0; i < frames; i++) {
+        auto &src = clip.frames.at(i);
+        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, x0, y0, W, H)};
+        if (pix_fmt == LMC_PIX_YUV420P) {
+            planes.push_back(crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
+            planes.push_back(crop(src[2], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
+        }
+        const uint8_t *in[3] = {};
+        int strides[3] = {};
+        for (size_t p = 0; p < planes.size(); p++) {
+            in[p] = planes[p].data();
+            strides[p] = p ? W / 2 : W;
+        }
+        const uint8_t *pkt;
+        size_t size;
+        EXPECT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size, nullptr), LMC_OK) << lmc_codec_error(enc);
+        s.packets.emplace_back(pkt, pkt + size);
+    }
+    lmc_codec_close(&enc);
+    return s;
 }
 
 } // namespace lmc_test

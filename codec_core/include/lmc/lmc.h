@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 7
+#define LMC_VERSION_MINOR 8
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -106,8 +106,10 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
 int lmc_encoder_header(lmc_codec *c, const uint8_t **data, size_t *size);
 
 /*
- * Decoder. Only parses the stream header (cheap, safe to call while probing);
- * the model named in the header is loaded on the first decode call. opts
+ * Decoder. Parses the stream header and finds the model it names (a missing,
+ * damaged or wrong-kind model fails here, with a message naming the file
+ * and the directories searched); the network and the frame buffers are
+ * made on the first packet, so opening stays cheap while probing. opts
  * supplies runtime fields only (threads, model_dir, device); may be NULL.
  * info, if not NULL, receives the stream parameters from the header.
  */
@@ -117,7 +119,8 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size,
 
 /*
  * Video (lmc_video and lmc_gen). planes/strides as in AVFrame; plane count
- * and sizes follow the pixel format. The encoded packet is owned by the codec
+ * and sizes follow the pixel format and the dimensions the codec was opened
+ * with (an encoder fed smaller planes reads past them: callers check). The encoded packet is owned by the codec
  * and stays valid until the next call on it; *keyframe (if not NULL) says
  * whether it decodes on its own. An inter frame needs the frame before it:
  * a decoder fed one without it (after a failed packet, or a stream cut
@@ -131,6 +134,15 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
 void lmc_decoder_reset(lmc_codec *c);
 
 /*
+ * Checks a video packet without decoding it: checksum, flags, and that a
+ * keyframe is large enough to hold a frame of the stream's dimensions (so a
+ * damaged header cannot make a decoder allocate or work far beyond what its
+ * packets hold). *keyframe (if not NULL) says whether it decodes on its own.
+ * Decoders call it before they allocate the output frame.
+ */
+int lmc_video_packet_info(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, int *keyframe);
+
+/*
  * Audio. Interleaved samples in the stream's sample format; nb_samples per
  * channel, at most the block size. lmc_audio_packet_samples() tells a decoder
  * how many samples a packet holds before it allocates the output (it returns
@@ -142,6 +154,18 @@ int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples,
 int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size);
 int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
                      void *samples, int max_samples);
+
+/* What codes a stream: for ffprobe-style reports. Strings stay valid until
+ * the next call on c. */
+typedef struct lmc_model_info {
+    const char *name;        /* the model's own name, e.g. "video-s" */
+    const char *path;        /* the file it was loaded from */
+    const char *file_sha256; /* SHA-256 of that whole file, as sha256sum prints it */
+    const char *identity;    /* the hash the stream header pins (the file's last 32 bytes) */
+    int header_version;      /* stream header version (docs/format.md 4) */
+    int tools;               /* its coding-tool bits */
+} lmc_model_info;
+int lmc_codec_model_info(lmc_codec *c, lmc_model_info *info);
 
 /* Message of the last failure on c (never NULL). */
 const char *lmc_codec_error(const lmc_codec *c);
