@@ -117,7 +117,7 @@ static int lmc_audio_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Encoding a block",
                                lmc_codec_error(s->codec));
-    ret = ff_lmc_output_packet(avctx, pkt, data, size);
+    ret = ff_lmc_output_packet(avctx, pkt, data, size, 1);
     if (ret < 0)
         return ret;
 
@@ -146,11 +146,13 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
     opts.model_dir = s->model_dir;
     opts.device    = s->device;
 
-    /* Cheap: parses the header only, the model is loaded on the first packet. */
+    /* Parses the header and finds the model (the network itself is made
+     * on the first packet, so probing stays cheap). */
     ret = lmc_decoder_open(&s->codec, avctx->extradata, avctx->extradata_size,
                            &opts, &info, err, sizeof(err));
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Opening the liblmc decoder", err);
+    ff_lmc_log_stream(avctx, s->codec, NULL);
 
     if (info.kind != LMC_KIND_AUDIO || info.sample_fmt != LMC_SAMPLE_S16 ||
         info.channels < 1 || info.channels > LMC_MAX_CHANNELS ||

@@ -59,7 +59,8 @@ static inline int ff_lmc_threads(const AVCodecContext *avctx)
 
 /* Copies a liblmc packet (valid until the next liblmc call) into pkt. */
 static inline int ff_lmc_output_packet(AVCodecContext *avctx, AVPacket *pkt,
-                                       const uint8_t *data, size_t size)
+                                       const uint8_t *data, size_t size,
+                                       int keyframe)
 {
     int ret;
 
@@ -69,10 +70,24 @@ static inline int ff_lmc_output_packet(AVCodecContext *avctx, AVPacket *pkt,
     if (ret < 0)
         return ret;
     memcpy(pkt->data, data, size);
-    /* Packet layout: u32 crc32, u8 flags (bit 0: keyframe), payload. */
-    if (size > 4 && (data[4] & 1))
+    if (keyframe)
         pkt->flags |= AV_PKT_FLAG_KEY;
     return 0;
+}
+
+/* Says once, when a decoder opens, what codes the stream (ffprobe shows
+ * it): the model's name, file and sha256sum, and the liblmc decoding it. */
+static inline void ff_lmc_log_stream(AVCodecContext *avctx, lmc_codec *codec,
+                                     const char *extra)
+{
+    lmc_model_info info;
+
+    if (lmc_codec_model_info(codec, &info) < 0)
+        return;
+    av_log(avctx, AV_LOG_INFO,
+           "%s stream: model %s (%s, sha256 %s), header version %d, tools 0x%x%s; liblmc %s\n",
+           avctx->codec->name, info.name, info.path, info.file_sha256,
+           info.header_version, info.tools, extra ? extra : "", lmc_version_string());
 }
 
 /* Opens the liblmc encoder and stores its stream header as extradata, which

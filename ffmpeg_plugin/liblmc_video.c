@@ -21,6 +21,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <stdio.h>
+
 #include <lmc/lmc.h>
 
 #include "config_components.h"
@@ -47,8 +49,13 @@ typedef struct LMCVideoContext {
     char *device;
     int max_error;
     int adapt;
+    /* encoder: packed RGB input is coded as gbrp through these planes */
+    uint8_t *rgb_planes[3];
+    /* decoder: what codes the stream, attached to every frame */
+    char *model_name, *model_sha256;
 } LMCVideoContext;
 
+/* The pixel formats liblmc codes (decoders output these). */
 static const struct {
     enum AVPixelFormat av;
     int lmc;
@@ -60,13 +67,27 @@ static const struct {
     { AV_PIX_FMT_GBRP,    LMC_PIX_GBRP    },
 };
 
-static av_unused const enum AVPixelFormat lmc_pix_fmts[] = {
-    AV_PIX_FMT_GRAY8, AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P,
-    AV_PIX_FMT_YUV444P, AV_PIX_FMT_GBRP, AV_PIX_FMT_NONE
+/* Inputs the encoder takes as one of those without losing a bit: the same
+ * planes in full range, or packed RGB reordered into planes. */
+static av_unused const struct {
+    enum AVPixelFormat av, as;
+} pix_fmt_alias[] = {
+    { AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV420P },
+    { AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV422P },
+    { AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUV444P },
+    { AV_PIX_FMT_RGB24,    AV_PIX_FMT_GBRP    },
+    { AV_PIX_FMT_BGR24,    AV_PIX_FMT_GBRP    },
 };
+
+#define LMC_ACCEPTED_FORMATS "gray, yuv420p, yuv422p, yuv444p and gbrp at 8 bits per " \
+                             "sample (yuvj420p, yuvj422p, yuvj444p, rgb24 and bgr24 are " \
+                             "coded as those)"
 
 static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt)
 {
+    for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_alias); i++)
+        if (pix_fmt_alias[i].av == fmt)
+            fmt = pix_fmt_alias[i].as;
     for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++)
         if (pix_fmt_map[i].av == fmt)
             return pix_fmt_map[i].lmc;
@@ -98,6 +119,10 @@ static av_cold int lmc_video_close(AVCodecContext *avctx)
     LMCVideoContext *s = avctx->priv_data;
 
     lmc_codec_close(&s->codec);
+    for (int p = 0; p < 3; p++)
+        av_freep(&s->rgb_planes[p]);
+    av_freep(&s->model_name);
+    av_freep(&s->model_sha256);
     return 0;
 }
 
@@ -125,10 +150,23 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
     cfg.device    = s->device;
+    /* No pix_fmts list on purpose: with one, ffmpeg would convert 10-bit,
+     * alpha or any other input to a listed format behind the user's back,
+     * which is not lossless. What cannot be coded exactly is refused. */
     if (!cfg.pix_fmt) {
-        av_log(avctx, AV_LOG_ERROR, "Pixel format %s not supported\n",
-               av_get_pix_fmt_name(avctx->pix_fmt));
-        return AVERROR(EINVAL);
+        av_log(avctx, AV_LOG_ERROR,
+               "Pixel format %s cannot be coded exactly: %s takes " LMC_ACCEPTED_FORMATS ". "
+               "Converting it would lose information; if that is acceptable, ask for it "
+               "(e.g. -pix_fmt yuv420p)\n",
+               av_get_pix_fmt_name(avctx->pix_fmt), avctx->codec->name);
+        return AVERROR(ENOSYS);
+    }
+    if (avctx->pix_fmt == AV_PIX_FMT_RGB24 || avctx->pix_fmt == AV_PIX_FMT_BGR24) {
+        for (int p = 0; p < 3; p++) {
+            s->rgb_planes[p] = av_malloc((size_t)avctx->width * avctx->height);
+            if (!s->rgb_planes[p])
+                return AVERROR(ENOMEM);
+        }
     }
 
     ret = ff_lmc_open_encoder(avctx, &s->codec, &cfg);
@@ -141,20 +179,57 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     return 0;
 }
 
+/* Packed RGB -> the G, B, R planes liblmc codes (exact: a reordering). */
+static void lmc_rgb_to_planes(LMCVideoContext *s, const AVFrame *frame, int w, int h)
+{
+    const int r = frame->format == AV_PIX_FMT_RGB24 ? 0 : 2, b = 2 - r;
+
+    for (int y = 0; y < h; y++) {
+        const uint8_t *in = frame->data[0] + (ptrdiff_t)y * frame->linesize[0];
+        uint8_t *g_out = s->rgb_planes[0] + (size_t)y * w;
+        uint8_t *b_out = s->rgb_planes[1] + (size_t)y * w;
+        uint8_t *r_out = s->rgb_planes[2] + (size_t)y * w;
+        for (int x = 0; x < w; x++, in += 3) {
+            r_out[x] = in[r];
+            g_out[x] = in[1];
+            b_out[x] = in[b];
+        }
+    }
+}
+
 static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
                                   const AVFrame *frame, int *got_packet)
 {
     LMCVideoContext *s = avctx->priv_data;
+    const uint8_t *const *planes = (const uint8_t *const *)frame->data;
+    const int *strides = frame->linesize;
+    int rgb_strides[3] = { avctx->width, avctx->width, avctx->width };
     const uint8_t *data;
     size_t size;
-    int ret;
+    int ret, keyframe = 0;
 
-    ret = lmc_encode_video(s->codec, (const uint8_t *const *)frame->data,
-                           frame->linesize, &data, &size, NULL);
+    /* liblmc reads planes of the size the stream was opened with. */
+    if (frame->width != avctx->width || frame->height != avctx->height ||
+        frame->format != avctx->pix_fmt) {
+        av_log(avctx, AV_LOG_ERROR,
+               "Frame of %dx%d %s in a %dx%d %s stream: %s cannot change size or "
+               "pixel format mid-stream (scale to one size first)\n",
+               frame->width, frame->height, av_get_pix_fmt_name(frame->format),
+               avctx->width, avctx->height, av_get_pix_fmt_name(avctx->pix_fmt),
+               avctx->codec->name);
+        return AVERROR(EINVAL);
+    }
+    if (s->rgb_planes[0]) {
+        lmc_rgb_to_planes(s, frame, avctx->width, avctx->height);
+        planes  = (const uint8_t *const *)s->rgb_planes;
+        strides = rgb_strides;
+    }
+
+    ret = lmc_encode_video(s->codec, planes, strides, &data, &size, &keyframe);
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Encoding a frame",
                                lmc_codec_error(s->codec));
-    ret = ff_lmc_output_packet(avctx, pkt, data, size);
+    ret = ff_lmc_output_packet(avctx, pkt, data, size, keyframe);
     if (ret < 0)
         return ret;
 
@@ -185,7 +260,8 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
     opts.model_dir = s->model_dir;
     opts.device    = s->device;
 
-    /* Cheap: parses the header only, the model is loaded on the first packet. */
+    /* Parses the header and finds the model (the network and the frame
+     * buffers are made on the first packet, so probing stays cheap). */
     ret = lmc_decoder_open(&s->codec, avctx->extradata, avctx->extradata_size,
                            &opts, &info, err, sizeof(err));
     if (ret < 0)
@@ -208,6 +284,20 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
     if (ret < 0)
         return ret;
     avctx->bits_per_raw_sample = 8;
+
+    {
+        char extra[32] = "";
+        lmc_model_info model;
+        if (kind == LMC_KIND_GEN)
+            snprintf(extra, sizeof(extra), ", max_error %d", info.max_error);
+        ff_lmc_log_stream(avctx, s->codec, extra);
+        if (lmc_codec_model_info(s->codec, &model) == 0) {
+            s->model_name   = av_strdup(model.name);
+            s->model_sha256 = av_strdup(model.file_sha256);
+            if (!s->model_name || !s->model_sha256)
+                return AVERROR(ENOMEM);
+        }
+    }
     return 0;
 }
 
@@ -215,7 +305,14 @@ static int lmc_video_decode_frame(AVCodecContext *avctx, AVFrame *frame,
                                   int *got_frame, AVPacket *pkt)
 {
     LMCVideoContext *s = avctx->priv_data;
-    int ret;
+    int ret, keyframe = 0;
+
+    /* Checked before the frame is allocated: a damaged packet or header
+     * costs no more than the packet's own size. */
+    ret = lmc_video_packet_info(s->codec, pkt->data, pkt->size, &keyframe);
+    if (ret < 0)
+        return ff_lmc_error(avctx, ret, "Decoding a frame",
+                               lmc_codec_error(s->codec));
 
     ret = ff_get_buffer(avctx, frame, 0);
     if (ret < 0)
@@ -227,8 +324,11 @@ static int lmc_video_decode_frame(AVCodecContext *avctx, AVFrame *frame,
         return ff_lmc_error(avctx, ret, "Decoding a frame",
                                lmc_codec_error(s->codec));
 
-    /* lmc_decode_video() succeeded, so the packet has its flags byte. */
-    if (pkt->size > 4 && (pkt->data[4] & 1)) {
+    if (s->model_name) {
+        av_dict_set(&frame->metadata, "lmc_model", s->model_name, 0);
+        av_dict_set(&frame->metadata, "lmc_model_sha256", s->model_sha256, 0);
+    }
+    if (keyframe) {
         frame->flags    |= AV_FRAME_FLAG_KEY;
         frame->pict_type = AV_PICTURE_TYPE_I;
     } else {
@@ -288,7 +388,6 @@ const FFCodec ff_ ## cname ## _encoder = {                                      
     .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS,                \
     .p.priv_class     = &cname ## _encoder_class,                                     \
     .p.wrapper_name   = "liblmc",                                                     \
-    .p.pix_fmts       = lmc_pix_fmts,                                                 \
     .color_ranges     = AVCOL_RANGE_MPEG | AVCOL_RANGE_JPEG,                          \
     .priv_data_size   = sizeof(LMCVideoContext),                                      \
     .init             = lmc_video_encode_init,                                        \

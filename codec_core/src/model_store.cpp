@@ -70,9 +70,9 @@ std::shared_ptr<const Model> load_model_for_encoder(const char *path, uint32_t k
                                               " not found in: " + join(dirs));
     }
     if (model->kind != kind)
-        fail(LMC_ERR_MODEL_INVALID, "model file " + model->path + " is a " +
-                                        (model->kind == kModelAudio ? "audio" : "video") +
-                                        " model, wrong kind for this codec");
+        fail(LMC_ERR_MODEL_INVALID, "model file " + model->path + " is " +
+                                        (model->kind == kModelAudio ? "an audio" : "a video") +
+                                        " model, the wrong kind for this codec");
     return model;
 }
 
