@@ -10,7 +10,8 @@ mkdir -p build
 
 packages=(build-essential cmake pkg-config nasm patch xz-utils ca-certificates
   libtorch-dev libopenblas0-pthread libgtest-dev
-  libx264-dev libx265-dev libsdl2-dev zlib1g-dev dpkg-dev python3 python3-numpy)
+  libx264-dev libx265-dev libsdl2-dev zlib1g-dev dpkg-dev python3 python3-numpy
+  clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,87 @@
+// The fuzz targets' input format, shared with the seed writer (fuzz_seeds.cpp).
+// Structure-aware, as FFmpeg's target_dec_fuzzer is: the fuzzer mutates the
+// packets, and the harness recomputes their CRC-32s (unless told not to), so
+// mutations reach the decoders instead of stopping at the checksum.
+//
+//   u8  stream: index into kFuzzStreams (which header the harness writes)
+//   u8  options: bit 0: keep the packets' CRCs as they are (test the check)
+//                bit 1: the next byte replaces the header's tool bits
+//                bit 2: reset the decoder halfway (a seek)
+//  [u8  tools]
+//   then packets, each u16 size (little-endian) + that many bytes
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "crc32.h"
+#include "lmc/lmc.h"
+
+namespace lmc_fuzz {
+
+struct FuzzStream {
+    int kind, pix_fmt, width, height, max_error; // video and gen
+    int sample_rate, channels, block_size;       // audio
+};
+
+// Small frames keep a run at hundreds of inputs per second; every pixel
+// format, both video kinds, odd sizes and both channel counts are here.
+inline const FuzzStream kFuzzStreams[] = {
+    {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 16, 16, 0, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_YUV420P, 32, 16, 0, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_YUV422P, 16, 8, 0, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_YUV444P, 8, 8, 0, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_GBRP, 17, 9, 0, 0, 0, 0},
+    {LMC_KIND_GEN, LMC_PIX_YUV420P, 16, 16, 2, 0, 0, 0},
+    {LMC_KIND_GEN, LMC_PIX_GRAY8, 24, 8, 1, 0, 0, 0},
+    {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
+    {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
+};
+constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
+
+enum : uint8_t { kKeepCrc = 1, kSetTools = 2, kSeek = 4 };
+
+struct FuzzInput {
+    int stream = 0;
+    uint8_t options = 0, tools = 0;
+    std::vector<std::vector<uint8_t>> packets;
+};
+
+inline FuzzInput parse_fuzz_input(const uint8_t *data, size_t size, bool audio)
+{
+    FuzzInput in;
+    size_t pos = 0;
+    auto byte = [&]() -> uint8_t { return pos < size ? data[pos++] : 0; };
+    const int video_streams = 7;
+    const uint8_t pick = byte();
+    in.stream = audio ? video_streams + pick % (kFuzzStreamCount - video_streams) : pick % video_streams;
+    in.options = byte();
+    if (in.options & kSetTools)
+        in.tools = byte();
+    while (pos + 2 <= size && in.packets.size() < 64) {
+        size_t n = data[pos] | (size_t)data[pos + 1] << 8;
+        pos += 2;
+        n = std::min(n, size - pos);
+        std::vector<uint8_t> p(data + pos, data + pos + n);
+        pos += n;
+        if (!(in.options & kKeepCrc) && p.size() >= 5) {
+            uint32_t c = lmc::crc32(p.data() + 4, p.size() - 4);
+            for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(c >> (8 * i));
+        }
+        in.packets.push_back(std::move(p));
+    }
+    return in;
+}
+
+inline void append_packet(std::vector<uint8_t> &out, const uint8_t *p, size_t n)
+{
+    out.push_back((uint8_t)n);
+    out.push_back((uint8_t)(n >> 8));
+    out.insert(out.end(), p, p + n);
+}
+
+} // namespace lmc_fuzz
