@@ -49,8 +49,8 @@ typedef struct LMCVideoContext {
     char *device;
     int max_error;
     int adapt;
-    /* encoder: packed RGB input is coded as gbrp through these planes */
-    uint8_t *rgb_planes[3];
+    /* encoder: packed RGB(A) input is coded as gbrp(a) through these planes */
+    uint8_t *rgb_planes[4];
     /* decoder: what codes the stream, attached to every frame */
     char *model_name, *model_sha256;
 } LMCVideoContext;
@@ -65,6 +65,9 @@ static const struct {
     { AV_PIX_FMT_YUV422P, LMC_PIX_YUV422P },
     { AV_PIX_FMT_YUV444P, LMC_PIX_YUV444P },
     { AV_PIX_FMT_GBRP,    LMC_PIX_GBRP    },
+    { AV_PIX_FMT_YUVA420P, LMC_PIX_YUVA420P },
+    { AV_PIX_FMT_YUVA444P, LMC_PIX_YUVA444P },
+    { AV_PIX_FMT_GBRAP,    LMC_PIX_GBRAP    },
 };
 
 /* Inputs the encoder takes as one of those without losing a bit: the same
@@ -77,11 +80,15 @@ static av_unused const struct {
     { AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUV444P },
     { AV_PIX_FMT_RGB24,    AV_PIX_FMT_GBRP    },
     { AV_PIX_FMT_BGR24,    AV_PIX_FMT_GBRP    },
+    { AV_PIX_FMT_RGBA,     AV_PIX_FMT_GBRAP   },
+    { AV_PIX_FMT_BGRA,     AV_PIX_FMT_GBRAP   },
+    { AV_PIX_FMT_ARGB,     AV_PIX_FMT_GBRAP   },
+    { AV_PIX_FMT_ABGR,     AV_PIX_FMT_GBRAP   },
 };
 
-#define LMC_ACCEPTED_FORMATS "gray, yuv420p, yuv422p, yuv444p and gbrp at 8 bits per " \
-                             "sample (yuvj420p, yuvj422p, yuvj444p, rgb24 and bgr24 are " \
-                             "coded as those)"
+#define LMC_ACCEPTED_FORMATS "gray, yuv420p, yuv422p, yuv444p, gbrp, yuva420p, yuva444p " \
+                             "and gbrap at 8 bits per sample (yuvj420p, yuvj422p, yuvj444p, " \
+                             "rgb24, bgr24, rgba, bgra, argb and abgr are coded as those)"
 
 static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt)
 {
@@ -119,7 +126,7 @@ static av_cold int lmc_video_close(AVCodecContext *avctx)
     LMCVideoContext *s = avctx->priv_data;
 
     lmc_codec_close(&s->codec);
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < 4; p++)
         av_freep(&s->rgb_planes[p]);
     av_freep(&s->model_name);
     av_freep(&s->model_sha256);
@@ -161,8 +168,9 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
                av_get_pix_fmt_name(avctx->pix_fmt), avctx->codec->name);
         return AVERROR(ENOSYS);
     }
-    if (avctx->pix_fmt == AV_PIX_FMT_RGB24 || avctx->pix_fmt == AV_PIX_FMT_BGR24) {
-        for (int p = 0; p < 3; p++) {
+    if (av_pix_fmt_desc_get(avctx->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB &&
+        !(av_pix_fmt_desc_get(avctx->pix_fmt)->flags & AV_PIX_FMT_FLAG_PLANAR)) {
+        for (int p = 0; p < av_pix_fmt_desc_get(avctx->pix_fmt)->nb_components; p++) {
             s->rgb_planes[p] = av_malloc((size_t)avctx->width * avctx->height);
             if (!s->rgb_planes[p])
                 return AVERROR(ENOMEM);
@@ -179,20 +187,20 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     return 0;
 }
 
-/* Packed RGB -> the G, B, R planes liblmc codes (exact: a reordering). */
+/* Packed RGB(A) -> the G, B, R (, A) planes liblmc codes (exact: a
+ * reordering, with each component's place from the format's descriptor). */
 static void lmc_rgb_to_planes(LMCVideoContext *s, const AVFrame *frame, int w, int h)
 {
-    const int r = frame->format == AV_PIX_FMT_RGB24 ? 0 : 2, b = 2 - r;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(frame->format);
+    static const int plane_of[4] = { 2, 0, 1, 3 }; /* R, G, B, A -> G B R A planes */
 
-    for (int y = 0; y < h; y++) {
-        const uint8_t *in = frame->data[0] + (ptrdiff_t)y * frame->linesize[0];
-        uint8_t *g_out = s->rgb_planes[0] + (size_t)y * w;
-        uint8_t *b_out = s->rgb_planes[1] + (size_t)y * w;
-        uint8_t *r_out = s->rgb_planes[2] + (size_t)y * w;
-        for (int x = 0; x < w; x++, in += 3) {
-            r_out[x] = in[r];
-            g_out[x] = in[1];
-            b_out[x] = in[b];
+    for (int c = 0; c < desc->nb_components; c++) {
+        const AVComponentDescriptor *comp = &desc->comp[c];
+        uint8_t *out = s->rgb_planes[plane_of[c]];
+        for (int y = 0; y < h; y++) {
+            const uint8_t *in = frame->data[0] + (ptrdiff_t)y * frame->linesize[0] + comp->offset;
+            for (int x = 0; x < w; x++)
+                out[(size_t)y * w + x] = in[x * comp->step];
         }
     }
 }
@@ -203,7 +211,7 @@ static int lmc_video_encode_frame(AVCodecContext *avctx, AVPacket *pkt,
     LMCVideoContext *s = avctx->priv_data;
     const uint8_t *const *planes = (const uint8_t *const *)frame->data;
     const int *strides = frame->linesize;
-    int rgb_strides[3] = { avctx->width, avctx->width, avctx->width };
+    int rgb_strides[4] = { avctx->width, avctx->width, avctx->width, avctx->width };
     const uint8_t *data;
     size_t size;
     int ret, keyframe = 0;

@@ -20,7 +20,7 @@ class RangeDecoder;
 
 // The running average, with 4 fractional bits, of every plane.
 struct Background {
-    std::vector<uint16_t> acc[3];
+    std::vector<uint16_t> acc[kMaxPlanes];
 
     // After a keyframe: B = 16 X. After an inter frame: B = (3 B + 16 X + 2) >> 2.
     void keep(const PlaneState *planes, int nplanes, bool keyframe);

@@ -85,17 +85,19 @@ namespace {
 
 // Context of a flag from its left and upper neighbours in plane p and the
 // same block in the planes before it: luma 0..2; chroma 3 + ((l + a) * 2 + y0)
-// * 2 + y1 (y1 only in the second chroma plane).
+// * 2 + y1 (y1 only in the second chroma plane); alpha 15 + l + a.
 template <typename Flag>
 int skip_context(int p, int bx, int by, Flag flag)
 {
     int n = flag(p, bx - 1, by) + flag(p, bx, by - 1);
     if (p == 0)
         return n;
+    if (p == 3)
+        return 15 + n;
     return 3 + (n * 2 + flag(0, bx, by)) * 2 + (p == 2 ? flag(1, bx, by) : 0);
 }
 
-constexpr int kSkipContexts = 3 + 12;
+constexpr int kSkipContexts = 3 + 12 + 3;
 
 // Visits every flag in coding order with its context's table; code(table,
 // flag) writes or reads one flag.

@@ -30,7 +30,7 @@ struct SkipMap {
         std::vector<uint8_t> skip;
         uint8_t quarters = 0; // fine: this frame flags the quarters of changed 8x8 blocks
     };
-    Plane plane[3];
+    Plane plane[kMaxPlanes];
     int nplanes = 0;
     bool fine = false; // flags per 4x4 quarter of each 8x8 block (format.md 7.2)
 

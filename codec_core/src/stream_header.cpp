@@ -95,14 +95,14 @@ void validate_stream_params(const StreamHeader &h)
             fail(LMC_ERR_UNSUPPORTED, "block size must be 1.." + std::to_string(LMC_AUDIO_MAX_BLOCK));
         return;
     }
-    if (h.pix_fmt < LMC_PIX_GRAY8 || h.pix_fmt > LMC_PIX_GBRP)
+    if (h.pix_fmt < LMC_PIX_GRAY8 || h.pix_fmt > LMC_PIX_GBRAP)
         fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format code " + std::to_string(h.pix_fmt));
     if (h.width < 1 || h.height < 1 || h.width > LMC_MAX_DIMENSION || h.height > LMC_MAX_DIMENSION ||
         (int64_t)h.width * h.height > LMC_MAX_PIXELS)
         fail(LMC_ERR_UNSUPPORTED, "dimensions " + std::to_string(h.width) + "x" + std::to_string(h.height) +
                                       " out of range (max " + std::to_string(LMC_MAX_DIMENSION) +
                                       " per side, " + std::to_string(LMC_MAX_PIXELS) + " pixels)");
-    if ((h.pix_fmt == LMC_PIX_YUV420P && (h.width % 2 || h.height % 2)) ||
+    if (((h.pix_fmt == LMC_PIX_YUV420P || h.pix_fmt == LMC_PIX_YUVA420P) && (h.width % 2 || h.height % 2)) ||
         (h.pix_fmt == LMC_PIX_YUV422P && h.width % 2))
         fail(LMC_ERR_UNSUPPORTED, "subsampled formats need even dimensions");
     if (h.kind == LMC_KIND_GEN ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)

@@ -36,16 +36,20 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     case LMC_PIX_YUV422P: nplanes_ = 3; sx = 1; break;
     case LMC_PIX_YUV444P:
     case LMC_PIX_GBRP: nplanes_ = 3; break;
+    case LMC_PIX_YUVA420P: nplanes_ = 4; sx = sy = 1; break;
+    case LMC_PIX_YUVA444P:
+    case LMC_PIX_GBRAP: nplanes_ = 4; break;
     default: fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format");
     }
-    int chroma_class = header.pix_fmt == LMC_PIX_GBRP ? -64 : 64;
+    int chroma_class = header.pix_fmt == LMC_PIX_GBRP || header.pix_fmt == LMC_PIX_GBRAP ? -64 : 64;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
-        s.sx = p ? sx : 0;
-        s.sy = p ? sy : 0;
+        const bool colour = p == 1 || p == 2; // alpha, plane 3, is full size, classed as luma
+        s.sx = colour ? sx : 0;
+        s.sy = colour ? sy : 0;
         s.w = w >> s.sx;
         s.h = h >> s.sy;
-        s.plane_class = p ? chroma_class : 0;
+        s.plane_class = colour ? chroma_class : 0;
         s.px.assign((size_t)s.w * s.h, 0);
         s.res.assign((size_t)s.w * s.h, 0);
         s.aligned.assign((size_t)s.w * s.h, 0);
@@ -193,7 +197,7 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
     // residual planes are there already (encode_frame) and the model runs in
     // big batches.
     const MotionField *mf = inter_ ? &motion_ : nullptr;
-    int w[3], h[3];
+    int w[kMaxPlanes], h[kMaxPlanes];
     for (int p = 0; p < nplanes_; p++)
         w[p] = planes_[p].w, h[p] = planes_[p].h;
     int steps = schedule_steps(w, h, nplanes_);
@@ -303,7 +307,7 @@ template <bool kEncode>
 void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
 {
     const int d = header_.kind == LMC_KIND_GEN ? header_.max_error : 0;
-    int w[3], h[3];
+    int w[kMaxPlanes], h[kMaxPlanes];
     size_t widest = 0;
     for (int p = 0; p < nplanes_; p++) {
         w[p] = planes_[p].w, h[p] = planes_[p].h;
@@ -658,6 +662,9 @@ static int64_t frame_samples(const StreamHeader &h)
     case LMC_PIX_GRAY8: return luma;
     case LMC_PIX_YUV420P: return luma + 2 * (luma / 4);
     case LMC_PIX_YUV422P: return luma + 2 * (luma / 2);
+    case LMC_PIX_YUVA420P: return 2 * luma + 2 * (luma / 4);
+    case LMC_PIX_YUVA444P:
+    case LMC_PIX_GBRAP: return 4 * luma;
     default: return 3 * luma;
     }
 }

@@ -100,11 +100,11 @@ private:
     int nplanes_ = 0;
     int ninputs_ = 0;
     bool inter_features_ = false; // the model is of feature set 3
-    PlaneState planes_[3];        // reconstruction (and source for the encoder)
-    std::vector<uint8_t> source_[3];
-    std::vector<uint8_t> reference_[3]; // previous reconstructed frame
+    PlaneState planes_[kMaxPlanes];        // reconstruction (and source for the encoder)
+    std::vector<uint8_t> source_[kMaxPlanes];
+    std::vector<uint8_t> reference_[kMaxPlanes]; // previous reconstructed frame
     Background background_;             // running average since the keyframe
-    std::vector<uint8_t> background_frame_[3];
+    std::vector<uint8_t> background_frame_[kMaxPlanes];
     bool have_reference_ = false;
     int frames_since_key_ = 0;          // of the last frame kept as reference
     bool inter_ = false;          // the frame being coded is an inter frame
@@ -117,7 +117,7 @@ private:
     AdaptiveMixer mixer_;
     bool calibration_on_ = true;  // encoder: set_value_calibration
     bool calibrate_ = false;      // this frame goes through the value calibration (format.md 7.7)
-    ValueCalibration calibration_[3];
+    ValueCalibration calibration_[kMaxPlanes];
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
     std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch

@@ -16,6 +16,7 @@ namespace lmc {
 constexpr int kVideoInputsIntra = 14; // feature set 1: intra only
 constexpr int kVideoInputsInter = 24; // feature set 3: keyframes and inter frames
 constexpr int kVideoSymbols = 256;
+constexpr int kMaxPlanes = 4; // Y U V A, G B R A (format.md 6)
 
 // One plane being coded: its samples (source or reconstruction), the
 // residual X - P of each sample already coded and, in inter frames, the
@@ -23,7 +24,7 @@ constexpr int kVideoSymbols = 256;
 struct PlaneState {
     int w = 0, h = 0;
     int sx = 0, sy = 0;        // subsampling against luma (log2)
-    int plane_class = 0;       // input f10: 0 gray/Y/G, 64 U/V, -64 B/R
+    int plane_class = 0;       // input f10: 0 gray/Y/G/alpha, 64 U/V, -64 B/R
     std::vector<uint8_t> px;
     std::vector<int16_t> res;
     std::vector<uint8_t> aligned;
@@ -97,7 +98,10 @@ inline int video_context(const PlaneState *planes, int plane, int x, int y, bool
         f[i] = (float)clamp127(nb[i] - P);
     f[9] = (float)clamp127(P - 128);
     f[10] = (float)p.plane_class;
-    f[11] = plane >= 1 && planes[0].w == p.w && planes[0].h == p.h ? (float)clamp127(planes[0].res[at]) : 0.f;
+    // Colour planes read luma's residual; alpha (plane 3) stands alone.
+    f[11] = (plane == 1 || plane == 2) && planes[0].w == p.w && planes[0].h == p.h
+                ? (float)clamp127(planes[0].res[at])
+                : 0.f;
     f[12] = plane == 2 && planes[1].w == p.w && planes[1].h == p.h ? (float)clamp127(planes[1].res[at]) : 0.f;
     int act = std::abs(W - NW) + std::abs(N - NW) + std::abs(N - NE) + std::abs(W - WW) + std::abs(N - NN);
     f[13] = (float)std::min(127, act >> 1);

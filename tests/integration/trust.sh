@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What a user can trust, through the ffmpeg we build:
 #  - every input lmc_video takes round-trips bit-exactly in its own pixel
-#    format (yuvj*, rgb24, bgr24 as well as the coded formats); every other
-#    format (more than 8 bits, alpha, semi-planar) is refused with a message
-#    naming the formats it takes, never converted behind the user's back;
+#    format (yuvj*, rgb24, bgr24, alpha planar and packed, as well as the
+#    formats of roundtrip_video.sh); every other format (more than 8 bits,
+#    semi-planar, ...) is refused with a message naming the formats it takes,
+#    never converted behind the user's back;
 #  - a frame size change mid-stream is refused (it read past the frame);
 #  - the hostile files found by fuzzing liblmc 0.7 (tests/data/hostile) end
 #    with an error in seconds, never a crash or a hang;
@@ -17,7 +18,7 @@ set -euo pipefail
 HOSTILE=$REPO/tests/data/hostile
 
 # --------------------------------------------- formats coded exactly or refused
-for pf in yuvj420p yuvj422p yuvj444p rgb24 bgr24; do
+for pf in yuvj420p yuvj422p yuvj444p rgb24 bgr24 yuva420p yuva444p gbrap rgba bgra argb abgr; do
     make_video_src "$TMP/src_$pf.nut" "$pf" 64x48 3
     video_hashes "$TMP/$pf.src" "$TMP/src_$pf.nut" -pix_fmt "$pf"
     ff -i "$TMP/src_$pf.nut" -c:v lmc_video "$TMP/$pf.mkv"
@@ -27,17 +28,17 @@ for pf in yuvj420p yuvj422p yuvj444p rgb24 bgr24; do
 done
 
 for pf in yuv420p10le yuv422p10le yuv444p12le yuv444p16le gray10le gray16le gbrp10le gbrp16le \
-          rgba bgra yuva420p yuva444p gbrap nv12 p010le rgb48le; do
+          yuva420p10le yuva422p ya8 rgba64le nv12 p010le rgb48le; do
     label=refuse_$pf
     rc=$(ff_rc "$TMP/$label.log" -loglevel error -f lavfi -i "testsrc2=s=64x48:r=5,format=$pf" \
          -frames:v 1 -c:v lmc_video -f null -)
     check_no_crash "$rc" "$TMP/$label.log" "$label"
     [ "$rc" != 0 ] || fail "$pf was accepted (and converted?)"
     grep -q "Pixel format $pf cannot be coded exactly" "$TMP/$label.log" &&
-        grep -q "yuv420p, yuv422p, yuv444p and gbrp" "$TMP/$label.log" || {
+        grep -q "yuv420p, yuv422p, yuv444p, gbrp, yuva420p, yuva444p and gbrap" "$TMP/$label.log" || {
         cat "$TMP/$label.log" >&2; fail "$pf: the refusal does not name the formats lmc_video takes"; }
 done
-log "16 formats lmc_video cannot code exactly (9-16 bit, alpha, semi-planar) refused with the list of those it takes"
+log "15 formats lmc_video cannot code exactly (9-16 bit, 4:2:2 or packed gray alpha, semi-planar) refused with the list of those it takes"
 
 # An explicit conversion is the user's choice and works.
 ff -f lavfi -i "testsrc2=s=64x48:r=5,format=yuv420p10le" -frames:v 2 -pix_fmt yuv420p -c:v lmc_video "$TMP/asked.mkv"

@@ -63,10 +63,14 @@ Outcome decode_all(const Stream &s, const char *model_dir = nullptr)
             ret = lmc_video_packet_info(dec, p.data(), p.size(), nullptr);
             if (ret == LMC_OK) {
                 const size_t luma = (size_t)info.width * info.height;
-                std::vector<uint8_t> planes[3] = {std::vector<uint8_t>(luma), std::vector<uint8_t>(luma),
-                                                  std::vector<uint8_t>(luma)};
-                uint8_t *out[3] = {planes[0].data(), planes[1].data(), planes[2].data()};
-                int strides[3] = {info.width, info.width, info.width};
+                std::vector<uint8_t> planes[4];
+                uint8_t *out[4];
+                int strides[4];
+                for (int i = 0; i < 4; i++) {
+                    planes[i].resize(luma);
+                    out[i] = planes[i].data();
+                    strides[i] = info.width;
+                }
                 ret = lmc_decode_video(dec, p.data(), p.size(), out, strides);
             }
         }

@@ -60,6 +60,21 @@ Frame real_frame(int pix_fmt, int index = 0, int W = 96, int H = 64, int x0 = 16
         f.widths = {W, W, W};
         break;
     }
+    case LMC_PIX_YUVA420P:
+    case LMC_PIX_YUVA444P:
+    case LMC_PIX_GBRAP:
+        // The colour planes of the format without alpha, and a matte keyed
+        // from the scene's luma: opaque, clear and soft edges between.
+        f = real_frame(pix_fmt == LMC_PIX_YUVA420P ? LMC_PIX_YUV420P
+                       : pix_fmt == LMC_PIX_YUVA444P ? LMC_PIX_YUV444P : LMC_PIX_GBRP,
+                       index, W, H, x0, y0);
+        f.pix_fmt = pix_fmt;
+        std::vector<uint8_t> A(Y.size());
+        for (size_t i = 0; i < A.size(); i++)
+            A[i] = (uint8_t)std::clamp((Y[i] - 90) * 6, 0, 255);
+        f.planes.push_back(A);
+        f.widths.push_back(W);
+        break;
     }
     return f;
 }
@@ -160,7 +175,8 @@ TEST_P(VideoRoundTrip, GenStaysWithinMaxError)
 
 INSTANTIATE_TEST_SUITE_P(PixelFormats, VideoRoundTrip,
                          ::testing::Values(LMC_PIX_GRAY8, LMC_PIX_YUV420P, LMC_PIX_YUV422P,
-                                           LMC_PIX_YUV444P, LMC_PIX_GBRP));
+                                           LMC_PIX_YUV444P, LMC_PIX_GBRP, LMC_PIX_YUVA420P,
+                                           LMC_PIX_YUVA444P, LMC_PIX_GBRAP));
 
 TEST(Video, CorruptAndTruncatedPacketsAreInvalidData)
 {

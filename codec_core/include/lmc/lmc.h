@@ -53,6 +53,10 @@ enum lmc_pix_fmt {
     LMC_PIX_YUV422P = 3,
     LMC_PIX_YUV444P = 4,
     LMC_PIX_GBRP    = 5, /* planes G, B, R; RGB input is coded as this */
+    /* The same with an alpha plane after the others (liblmc 0.8). */
+    LMC_PIX_YUVA420P = 6,
+    LMC_PIX_YUVA444P = 7,
+    LMC_PIX_GBRAP    = 8, /* planes G, B, R, A; RGBA input is coded as this */
 };
 
 enum lmc_sample_fmt {
