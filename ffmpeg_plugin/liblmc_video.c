@@ -118,7 +118,8 @@ static int lmc_check_dimensions(AVCodecContext *avctx, int w, int h)
                "and %d pixels)\n", w, h, LMC_MAX_DIMENSION, LMC_MAX_PIXELS);
         return AVERROR(EINVAL);
     }
-    return av_image_check_size(w, h, 0, avctx);
+    /* -max_pixels: a user's own cap on what a stream may make us allocate. */
+    return av_image_check_size2(w, h, avctx->max_pixels, AV_PIX_FMT_NONE, 0, avctx);
 }
 
 static av_cold int lmc_video_close(AVCodecContext *avctx)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <dirent.h>
+#include <unistd.h>
 #include <mutex>
 #include <map>
 
@@ -93,13 +94,39 @@ static const ShippedModel kShipped[] = {
      "f9d7d01cba137349f0045e33c2ad2b5ea71f134c83b5704ff90332939df17ada"},
 };
 
-static std::string describe_wanted(const Sha256 &hash)
+static const ShippedModel *shipped(const Sha256 &hash)
 {
     const std::string id = to_hex(hash);
     for (const ShippedModel &m : kShipped)
         if (id == m.identity)
-            return std::string("model file ") + m.file + " (sha256 " + m.file_sha256 + ")";
-    return "a model file whose last 32 bytes are " + id + " (the SHA-256 of the rest of the file)";
+            return &m;
+    return nullptr;
+}
+
+static std::string describe_wanted(const Sha256 &hash)
+{
+    if (const ShippedModel *m = shipped(hash))
+        return std::string("model file ") + m->file + " (sha256 " + m->file_sha256 + ")";
+    return "a model file whose last 32 bytes are " + to_hex(hash) + " (the SHA-256 of the rest of the file)";
+}
+
+// For a shipped model that was not found: files of its name that are not it
+// (another version, or damaged or truncated, which changes the last bytes).
+static std::string impostors(const Sha256 &hash, const std::vector<std::string> &dirs)
+{
+    const ShippedModel *m = shipped(hash);
+    std::string found;
+    for (const auto &d : dirs) {
+        if (!m)
+            break;
+        const std::string path = d + "/" + m->file;
+        Sha256 h;
+        if (peek_model_hash(path, &h))
+            found += "; " + path + " is another file (damaged, truncated or another version)";
+        else if (access(path.c_str(), F_OK) == 0)
+            found += "; " + path + " is too short to be a model";
+    }
+    return found;
 }
 
 std::shared_ptr<const Model> find_model_by_hash(const Sha256 &hash, const char *model_dir)
@@ -134,7 +161,8 @@ std::shared_ptr<const Model> find_model_by_hash(const Sha256 &hash, const char *
         }
     }
     fail(damaged.empty() ? LMC_ERR_MODEL_NOT_FOUND : LMC_ERR_MODEL_INVALID,
-         "stream needs " + describe_wanted(hash) + ", not found in: " + join(dirs) + damaged);
+         "stream needs " + describe_wanted(hash) + ", not found in: " + join(dirs) + damaged +
+             impostors(hash, dirs));
 }
 
 } // namespace lmc

@@ -67,6 +67,13 @@ for f in crash_wrong_model_kind_video.mkv crash_wrong_model_kind_video.nut \
     log "$f: exit $rc after $(( $(date +%s) - start )) s: $(grep -m1 -o 'failed: .*' "$TMP/$label.log" | cut -c1-110)"
 done
 
+# -max_pixels, FFmpeg's cap on what a stream may make a decoder allocate.
+ff -f lavfi -i "testsrc2=s=64x48:r=5" -frames:v 1 -pix_fmt yuv420p -c:v lmc_video "$TMP/small.mkv"
+rc=$(ff_rc "$TMP/max_pixels.log" -loglevel error -max_pixels 1000 -i "$TMP/small.mkv" -f null -)
+check_no_crash "$rc" "$TMP/max_pixels.log" max_pixels
+[ "$rc" != 0 ] || { cat "$TMP/max_pixels.log" >&2; fail "-max_pixels 1000 did not stop a 64x48 stream"; }
+log "-max_pixels 1000 on a 64x48 stream: refused, exit $rc"
+
 # ----------------------------------------------------------- -xerror on damage
 make_video_src "$TMP/src.nut" yuv420p 64x48 4
 ff -i "$TMP/src.nut" -c:v lmc_video -g 2 "$TMP/damaged.nut"

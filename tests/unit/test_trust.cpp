@@ -276,7 +276,7 @@ TEST(Trust, WorkIsBoundedByPacketSize)
     }
 }
 
-// Model files: a device, a directory, a damaged copy ahead of a good one.
+// Model files: a device, a directory, a truncated copy, a damaged copy ahead of a good one.
 TEST(Trust, ModelFilesThatAreNotModels)
 {
     lmc_config cfg;
@@ -303,7 +303,13 @@ TEST(Trust, ModelFilesThatAreNotModels)
     auto bytes = read_bytes(model_path("video-s.lmcm"));
     bytes[100] ^= 1;
     std::ofstream(damaged_dir + "/video-s.lmcm", std::ios::binary).write((const char *)bytes.data(), bytes.size());
-    Outcome o = decode_all(s, damaged_dir.c_str());
+    const std::string truncated_dir = dir + "/lmc_truncated_models";
+    mkdir(truncated_dir.c_str(), 0755);
+    std::ofstream(truncated_dir + "/video-s.lmcm", std::ios::binary).write((const char *)bytes.data(), bytes.size() / 2);
+    Outcome o = decode_all(s, truncated_dir.c_str());
+    EXPECT_EQ(o.open, LMC_ERR_MODEL_NOT_FOUND);
+    EXPECT_NE(o.open_error.find(truncated_dir + "/video-s.lmcm is another file"), std::string::npos) << o.open_error;
+    o = decode_all(s, damaged_dir.c_str());
     EXPECT_EQ(o.open, LMC_ERR_MODEL_INVALID) << "alone, the damaged copy is reported";
     EXPECT_NE(o.open_error.find("SHA-256 mismatch"), std::string::npos) << o.open_error;
     const char *old_env = getenv("LMC_MODEL_DIR");
