@@ -60,11 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lmc_codec *dec = nullptr;
     if (lmc_decoder_open(&dec, header.data(), header.size(), &opts, &info, nullptr, 0) < 0)
         return 0; // tool bits this liblmc refuses
-    std::vector<uint8_t> planes[3];
+    std::vector<uint8_t> planes[4];
     for (auto &p : planes)
         p.assign((size_t)(fs.width + 1) * (fs.height + 1), 0);
-    uint8_t *out[3] = {planes[0].data(), planes[1].data(), planes[2].data()};
-    int strides[3] = {fs.width, fs.width, fs.width};
+    uint8_t *out[4] = {planes[0].data(), planes[1].data(), planes[2].data(), planes[3].data()};
+    int strides[4] = {fs.width, fs.width, fs.width, fs.width};
     std::vector<int16_t> pcm((size_t)LMC_AUDIO_MAX_BLOCK * 2);
     for (size_t i = 0; i < in.packets.size(); i++) {
         const auto &p = in.packets[i];

@@ -37,10 +37,13 @@ inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_GBRP, 17, 9, 0, 0, 0, 0},
     {LMC_KIND_GEN, LMC_PIX_YUV420P, 16, 16, 2, 0, 0, 0},
     {LMC_KIND_GEN, LMC_PIX_GRAY8, 24, 8, 1, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_GBRAP, 9, 7, 0, 0, 0, 0},
+    {LMC_KIND_VIDEO, LMC_PIX_YUVA420P, 16, 8, 0, 0, 0, 0},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
 };
 constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
+constexpr int kFuzzVideoStreams = 9; // the video and gen entries come first
 
 enum : uint8_t { kKeepCrc = 1, kSetTools = 2, kSeek = 4 };
 
@@ -55,9 +58,8 @@ inline FuzzInput parse_fuzz_input(const uint8_t *data, size_t size, bool audio)
     FuzzInput in;
     size_t pos = 0;
     auto byte = [&]() -> uint8_t { return pos < size ? data[pos++] : 0; };
-    const int video_streams = 7;
     const uint8_t pick = byte();
-    in.stream = audio ? video_streams + pick % (kFuzzStreamCount - video_streams) : pick % video_streams;
+    in.stream = audio ? kFuzzVideoStreams + pick % (kFuzzStreamCount - kFuzzVideoStreams) : pick % kFuzzVideoStreams;
     in.options = byte();
     if (in.options & kSetTools)
         in.tools = byte();

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
         header_seed.insert(header_seed.end(), hdr, hdr + hs);
         write_file(out + "/header/" + std::to_string(s), header_seed);
 
-        std::vector<uint8_t> seed = {(uint8_t)(audio ? s - 7 : s), 0};
+        std::vector<uint8_t> seed = {(uint8_t)(audio ? s - kFuzzVideoStreams : s), 0};
         for (int i = 0; i < (audio ? 2 : 3); i++) {
             const uint8_t *pkt;
             size_t size;
@@ -88,15 +88,19 @@ int main(int argc, char **argv)
                                        fs.block_size - i, &pkt, &size);
             } else {
                 // Crops of the clip's planes: luma-sized planes from Y, the others from U and V.
-                const int nplanes = fs.pix_fmt == LMC_PIX_GRAY8 ? 1 : 3;
+                const int nplanes = fs.pix_fmt == LMC_PIX_GRAY8                                ? 1
+                                    : fs.pix_fmt == LMC_PIX_GBRAP || fs.pix_fmt == LMC_PIX_YUVA420P ? 4
+                                                                                                      : 3;
                 std::vector<std::vector<uint8_t>> planes;
-                const uint8_t *in[3];
-                int strides[3];
+                const uint8_t *in[4];
+                int strides[4];
                 for (int p = 0; p < nplanes; p++) {
                     int pw = fs.width, ph = fs.height;
-                    if (p && (fs.pix_fmt == LMC_PIX_YUV420P || fs.pix_fmt == LMC_PIX_YUV422P))
+                    const bool colour = p == 1 || p == 2;
+                    if (colour && (fs.pix_fmt == LMC_PIX_YUV420P || fs.pix_fmt == LMC_PIX_YUV422P ||
+                                   fs.pix_fmt == LMC_PIX_YUVA420P))
                         pw = (pw + 1) / 2;
-                    if (p && fs.pix_fmt == LMC_PIX_YUV420P)
+                    if (colour && (fs.pix_fmt == LMC_PIX_YUV420P || fs.pix_fmt == LMC_PIX_YUVA420P))
                         ph = (ph + 1) / 2;
                     const int src = pw == fs.width ? 0 : p;
                     const int stride = src ? clip.width / 2 : clip.width;
