@@ -87,25 +87,48 @@ static av_unused const struct {
 };
 
 #define LMC_ACCEPTED_FORMATS "gray, yuv420p, yuv422p, yuv444p, gbrp, yuva420p, yuva444p " \
-                             "and gbrap at 8 bits per sample (yuvj420p, yuvj422p, yuvj444p, " \
-                             "rgb24, bgr24, rgba, bgra, argb and abgr are coded as those)"
+                             "and gbrap at 8 bits per sample and their 9 to 16 bit little-endian " \
+                             "forms (gray10le, yuv420p10le, yuv444p12le, gbrp16le, ...); " \
+                             "yuvj420p, yuvj422p, yuvj444p, rgb24, bgr24, rgba, bgra, argb and " \
+                             "abgr are coded as those"
 
-static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt)
+/* The 9-16 bit form of an 8-bit planar format, as FFmpeg names it
+ * (gray -> gray10le, yuv420p -> yuv420p10le, gbrap -> gbrap16le, ...);
+ * AV_PIX_FMT_NONE where FFmpeg has none. */
+static av_unused enum AVPixelFormat lmc_deep_pix_fmt(enum AVPixelFormat base, int depth)
 {
+    char name[32];
+
+    snprintf(name, sizeof(name), "%s%dle", av_get_pix_fmt_name(base), depth);
+    return av_get_pix_fmt(name);
+}
+
+/* liblmc's pixel format and bit depth for an input format; 0 if liblmc
+ * cannot code it exactly. */
+static av_unused int lmc_from_av_pix_fmt(enum AVPixelFormat fmt, int *depth)
+{
+    *depth = 8;
     for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_alias); i++)
         if (pix_fmt_alias[i].av == fmt)
             fmt = pix_fmt_alias[i].as;
-    for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++)
+    for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++) {
         if (pix_fmt_map[i].av == fmt)
             return pix_fmt_map[i].lmc;
+        for (int d = 9; d <= 16; d++) {
+            if (lmc_deep_pix_fmt(pix_fmt_map[i].av, d) == fmt) {
+                *depth = d;
+                return pix_fmt_map[i].lmc;
+            }
+        }
+    }
     return 0;
 }
 
-static av_unused enum AVPixelFormat lmc_to_av_pix_fmt(int fmt)
+static av_unused enum AVPixelFormat lmc_to_av_pix_fmt(int fmt, int depth)
 {
     for (int i = 0; i < FF_ARRAY_ELEMS(pix_fmt_map); i++)
         if (pix_fmt_map[i].lmc == fmt)
-            return pix_fmt_map[i].av;
+            return depth > 8 ? lmc_deep_pix_fmt(pix_fmt_map[i].av, depth) : pix_fmt_map[i].av;
     return AV_PIX_FMT_NONE;
 }
 
@@ -150,7 +173,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.kind      = gen ? LMC_KIND_GEN : LMC_KIND_VIDEO;
     cfg.width     = avctx->width;
     cfg.height    = avctx->height;
-    cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt);
+    cfg.pix_fmt   = lmc_from_av_pix_fmt(avctx->pix_fmt, &cfg.bit_depth);
     cfg.max_error = gen ? s->max_error : 0;
     cfg.adapt     = gen ? 0 : s->adapt;
     cfg.keyint    = avctx->gop_size;
@@ -182,7 +205,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     if (ret < 0)
         return ret;
 
-    avctx->bits_per_raw_sample = 8;
+    avctx->bits_per_raw_sample = cfg.bit_depth;
     av_log(avctx, AV_LOG_VERBOSE, "liblmc %s, %d thread(s)\n",
            lmc_version_string(), cfg.threads);
     return 0;
@@ -281,7 +304,7 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
                info.kind, avctx->codec->name);
         return AVERROR_INVALIDDATA;
     }
-    avctx->pix_fmt = lmc_to_av_pix_fmt(info.pix_fmt);
+    avctx->pix_fmt = lmc_to_av_pix_fmt(info.pix_fmt, info.bit_depth);
     if (avctx->pix_fmt == AV_PIX_FMT_NONE) {
         av_log(avctx, AV_LOG_ERROR, "Unknown LMC pixel format %d\n", info.pix_fmt);
         return AVERROR_INVALIDDATA;
@@ -292,7 +315,7 @@ static av_cold int lmc_video_decode_init(AVCodecContext *avctx)
     ret = ff_set_dimensions(avctx, info.width, info.height);
     if (ret < 0)
         return ret;
-    avctx->bits_per_raw_sample = 8;
+    avctx->bits_per_raw_sample = info.bit_depth;
 
     {
         char extra[32] = "";

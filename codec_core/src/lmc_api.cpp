@@ -168,7 +168,8 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             h.height = cfg->height;
             h.pix_fmt = cfg->pix_fmt;
             h.max_error = h.kind == LMC_KIND_GEN ? cfg->max_error : 0;
-            h.tools = encoder_tools(h.kind);
+            h.bit_depth = cfg->bit_depth > 0 ? cfg->bit_depth : 8;
+            h.tools = encoder_tools(h.kind) | (h.bit_depth != 8 ? (uint32_t)kToolDeepSamples : 0u);
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
         }
@@ -220,6 +221,7 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size, const 
             info->height = h.height;
             info->pix_fmt = h.pix_fmt;
             info->max_error = h.max_error;
+            info->bit_depth = h.bit_depth;
             info->sample_rate = h.sample_rate;
             info->channels = h.channels;
             info->sample_fmt = h.sample_fmt;

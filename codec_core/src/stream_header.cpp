@@ -34,7 +34,7 @@ std::vector<uint8_t> write_stream_header(const StreamHeader &h)
         w.u32(h.height);
         w.u8(h.pix_fmt);
         w.u8(h.max_error);
-        w.u16(0);
+        w.u16(h.tools & kToolDeepSamples ? h.bit_depth : 0);
     }
     w.u32(crc32(out.data(), out.size()));
     return out;
@@ -65,7 +65,8 @@ StreamHeader parse_stream_header(const uint8_t *data, size_t size)
         h.height = (int)r.u32();
         h.pix_fmt = (int)r.u8();
         h.max_error = (int)r.u8();
-        r.u16();
+        const int depth = (int)r.u16();
+        h.bit_depth = h.tools & kToolDeepSamples ? depth : 8;
     } else {
         fail(LMC_ERR_INVALID_DATA, "stream header names unknown codec kind " + std::to_string(h.kind));
     }
@@ -81,7 +82,9 @@ void validate_stream_params(const StreamHeader &h)
     if (h.tools & ~kKnownTools)
         fail(LMC_ERR_UNSUPPORTED, "stream uses coding tools this liblmc does not know (tool bits " +
                                       std::to_string(h.tools) + ")");
-    if (h.tools & ~encoder_tools(h.kind))
+    if (h.kind == LMC_KIND_GEN && h.bit_depth != 8)
+        fail(LMC_ERR_UNSUPPORTED, "lmc_gen codes 8-bit samples only");
+    if (h.tools & ~(encoder_tools(h.kind) | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {
@@ -105,6 +108,9 @@ void validate_stream_params(const StreamHeader &h)
     if (((h.pix_fmt == LMC_PIX_YUV420P || h.pix_fmt == LMC_PIX_YUVA420P) && (h.width % 2 || h.height % 2)) ||
         (h.pix_fmt == LMC_PIX_YUV422P && h.width % 2))
         fail(LMC_ERR_UNSUPPORTED, "subsampled formats need even dimensions");
+    if (!!(h.tools & kToolDeepSamples) != (h.bit_depth != 8) || h.bit_depth < 8 || h.bit_depth > 16)
+        fail(LMC_ERR_UNSUPPORTED, "bit depth " + std::to_string(h.bit_depth) +
+                                      ": lmc_video codes 8 to 16 bits per sample, lmc_gen 8");
     if (h.kind == LMC_KIND_GEN ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)
         fail(LMC_ERR_UNSUPPORTED, "max_error must be 1..32 for lmc_gen and 0 for lmc_video");
 }

@@ -17,8 +17,9 @@ enum StreamTool : uint32_t {
     kToolSharpLuma = 1, // quarter-sample reads of full-resolution planes use 4 taps (7.5)
     kToolFineSkip = 2,  // skip blocks that are no copy flag their 4x4 quarters (7.2)
     kToolFrameIndex = 4, // every packet names its place in its GOP (section 5)
+    kToolDeepSamples = 8, // samples of 9-16 bits; the header holds the depth (7.8)
 };
-constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex;
+constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)
@@ -36,6 +37,7 @@ struct StreamHeader {
     Sha256 model_hash{};
     // video / gen
     int width = 0, height = 0, pix_fmt = 0, max_error = 0;
+    int bit_depth = 8; // 9..16 with kToolDeepSamples
     // audio
     int sample_rate = 0, channels = 0, sample_fmt = 0, block_size = 0;
 };

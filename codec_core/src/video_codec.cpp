@@ -8,6 +8,7 @@
 #include "adaptive_table.h"
 #include "errors.h"
 #include "freq_table.h"
+#include "low_bits.h"
 #include "packet.h"
 #include "motion.h"
 #include "range_coder.h"
@@ -61,15 +62,33 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     skip_.fine = header.tools & kToolFineSkip;
     skip_.resize(planes_, nplanes_);
     pool_ = std::make_unique<WorkerPool>(runner_->threads());
+    depth_ = header.bit_depth;
+    if (depth_ > 8)
+        for (int p = 0; p < nplanes_; p++)
+            low_[p].assign(planes_[p].px.size(), 0);
 }
 
 void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
 {
+    const int k = depth_ - 8;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
         source_[p].resize(s.px.size());
-        for (int y = 0; y < s.h; y++)
-            memcpy(&source_[p][(size_t)y * s.w], planes[p] + (ptrdiff_t)y * strides[p], s.w);
+        for (int y = 0; y < s.h; y++) {
+            if (!k) {
+                memcpy(&source_[p][(size_t)y * s.w], planes[p] + (ptrdiff_t)y * strides[p], s.w);
+                continue;
+            }
+            // Deep samples: the network codes the top 8 bits, low_bits.h the rest.
+            const uint16_t *row = (const uint16_t *)(planes[p] + (ptrdiff_t)y * strides[p]);
+            for (int x = 0; x < s.w; x++) {
+                if (row[x] >> depth_)
+                    fail(LMC_ERR_INVALID_ARG, "sample value " + std::to_string(row[x]) + " has more than " +
+                                                  std::to_string(depth_) + " bits");
+                source_[p][(size_t)y * s.w + x] = (uint8_t)(row[x] >> k);
+                low_[p][(size_t)y * s.w + x] = (uint16_t)(row[x] & ((1 << k) - 1));
+            }
+        }
     }
 }
 
@@ -168,10 +187,24 @@ void VideoCodec::align_reference()
     }
 }
 
+LowBitsReference VideoCodec::low_bits_reference(int p) const
+{
+    LowBitsReference r;
+    r.high = reference_[p].data();
+    r.low = reference_low_[p].data();
+    r.mf = &motion_;
+    r.sx = planes_[p].sx;
+    r.sy = planes_[p].sy;
+    return r;
+}
+
 void VideoCodec::keep_reference()
 {
-    for (int p = 0; p < nplanes_; p++)
+    for (int p = 0; p < nplanes_; p++) {
         reference_[p] = planes_[p].px;
+        if (depth_ > 8)
+            reference_low_[p] = low_[p];
+    }
     background_.keep(planes_, nplanes_, !inter_);
     have_reference_ = true;
     frames_since_key_ = inter_ ? frames_since_key_ + 1 : 0;
@@ -648,6 +681,12 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
         code_wavefront<true>(&enc, nullptr);
     else
         encode_batched(enc);
+    if (depth_ > 8)
+        for (int p = 0; p < nplanes_; p++) {
+            const LowBitsReference ref = low_bits_reference(p);
+            encode_low_bits(enc, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
+                            inter_ ? &ref : nullptr);
+        }
     enc.finish();
     end_packet(packet);
     keep_reference();
@@ -752,6 +791,13 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     }
     runner_->set_bias_offsets(frame_offsets_);
     code_wavefront<false>(nullptr, &dec);
+    if (depth_ > 8)
+        for (int p = 0; p < nplanes_; p++) {
+            const LowBitsReference ref = low_bits_reference(p);
+            decode_low_bits(dec, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
+                            inter_ ? &ref : nullptr);
+            require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+        }
     // The encoder wrote exactly what was read: anything else is a packet of
     // other content (another codec's, or cut from a larger frame).
     require_data(dec.consumed_exactly(), "packet holds more data than its frame (corrupt data, or a packet "
@@ -767,10 +813,18 @@ void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[
         throw;
     }
     keep_reference();
+    const int k = depth_ - 8;
     for (int p = 0; p < nplanes_; p++) {
         const PlaneState &s = planes_[p];
-        for (int y = 0; y < s.h; y++)
-            memcpy(planes[p] + (ptrdiff_t)y * strides[p], &s.px[(size_t)y * s.w], s.w);
+        for (int y = 0; y < s.h; y++) {
+            if (!k) {
+                memcpy(planes[p] + (ptrdiff_t)y * strides[p], &s.px[(size_t)y * s.w], s.w);
+                continue;
+            }
+            uint16_t *row = (uint16_t *)(planes[p] + (ptrdiff_t)y * strides[p]);
+            for (int x = 0; x < s.w; x++)
+                row[x] = (uint16_t)(s.px[(size_t)y * s.w + x] << k | low_[p][(size_t)y * s.w + x]);
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adaptive_mix.h"
+#include "low_bits.h"
 #include "background.h"
 #include "model_runner.h"
 #include "network_adaptation.h"
@@ -86,6 +87,7 @@ private:
     void align_reference();
     void make_background_frames();
     void keep_reference();
+    LowBitsReference low_bits_reference(int plane) const;
     void load_residuals();
     void encode_batched(class RangeEncoder &enc);
     template <bool kEncode>
@@ -102,6 +104,9 @@ private:
     bool inter_features_ = false; // the model is of feature set 3
     PlaneState planes_[kMaxPlanes];        // reconstruction (and source for the encoder)
     std::vector<uint8_t> source_[kMaxPlanes];
+    int depth_ = 8;                             // bits per sample (format.md 7.8)
+    std::vector<uint16_t> low_[kMaxPlanes];     // deep samples: the bits below the top 8
+    std::vector<uint16_t> reference_low_[kMaxPlanes]; // ... of the previous frame
     std::vector<uint8_t> reference_[kMaxPlanes]; // previous reconstructed frame
     Background background_;             // running average since the keyframe
     std::vector<uint8_t> background_frame_[kMaxPlanes];

@@ -47,6 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h.height = fs.height;
     h.pix_fmt = fs.pix_fmt;
     h.max_error = fs.max_error;
+    h.bit_depth = fs.bit_depth;
+    if (fs.bit_depth > 8 && !(in.options & kSetTools))
+        h.tools |= lmc::kToolDeepSamples;
     h.sample_rate = fs.sample_rate;
     h.channels = fs.channels;
     h.sample_fmt = audio ? LMC_SAMPLE_S16 : 0;
@@ -60,11 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lmc_codec *dec = nullptr;
     if (lmc_decoder_open(&dec, header.data(), header.size(), &opts, &info, nullptr, 0) < 0)
         return 0; // tool bits this liblmc refuses
+    const int bytes = info.bit_depth > 8 ? 2 : 1; // the header says, whatever the shape
     std::vector<uint8_t> planes[4];
     for (auto &p : planes)
-        p.assign((size_t)(fs.width + 1) * (fs.height + 1), 0);
+        p.assign((size_t)bytes * (fs.width + 1) * (fs.height + 1), 0);
     uint8_t *out[4] = {planes[0].data(), planes[1].data(), planes[2].data(), planes[3].data()};
-    int strides[4] = {fs.width, fs.width, fs.width, fs.width};
+    int strides[4] = {bytes * fs.width, bytes * fs.width, bytes * fs.width, bytes * fs.width};
     std::vector<int16_t> pcm((size_t)LMC_AUDIO_MAX_BLOCK * 2);
     for (size_t i = 0; i < in.packets.size(); i++) {
         const auto &p = in.packets[i];

@@ -63,6 +63,7 @@ int main(int argc, char **argv)
         cfg.channels = fs.channels;
         cfg.sample_fmt = LMC_SAMPLE_S16;
         cfg.block_size = fs.block_size;
+        cfg.bit_depth = fs.bit_depth;
         cfg.model_dir = LMC_SOURCE_MODEL_DIR;
         lmc_codec *enc = nullptr;
         char err[512];
@@ -105,8 +106,17 @@ int main(int argc, char **argv)
                     const int src = pw == fs.width ? 0 : p;
                     const int stride = src ? clip.width / 2 : clip.width;
                     planes.push_back(crop(clip.frames.at(i)[src], stride, 40 + 7 * p, 60, pw, ph));
+                    if (fs.bit_depth > 8) { // deep: the crop in the top bits, a ramp below
+                        std::vector<uint8_t> deep(2 * planes.back().size());
+                        const int k = fs.bit_depth - 8;
+                        for (size_t j = 0; j < planes.back().size(); j++) {
+                            const uint16_t v = (uint16_t)(planes.back()[j] << k | (j * 7 & ((1 << k) - 1)));
+                            memcpy(&deep[2 * j], &v, 2);
+                        }
+                        planes.back() = deep;
+                    }
                     in[p] = planes.back().data();
-                    strides[p] = pw;
+                    strides[p] = fs.bit_depth > 8 ? 2 * pw : pw;
                 }
                 ret = lmc_encode_video(enc, in, strides, &pkt, &size, nullptr);
             }
