@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "adaptive_table.h"
+#include "errors.h"
 #include "video_context.h"
 
 namespace lmc {
@@ -32,7 +33,7 @@ void code_low_bits(RangeEncoder *enc, RangeDecoder *dec, int depth, const uint8_
         x = std::min(x, w - 1);
         return high[(size_t)y * w + x] << k | low[(size_t)y * w + x];
     };
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
             const int W = full(x - 1, y), N = full(x, y - 1), NW = full(x - 1, y - 1), NE = full(x + 1, y - 1);
             const size_t at = (size_t)y * w + x;
@@ -62,6 +63,10 @@ void code_low_bits(RangeEncoder *enc, RangeDecoder *dec, int depth, const uint8_
                 low[at] = (uint16_t)((t.get(*dec) + predicted) & mask);
             }
         }
+        // Bounded work per byte, as in the wavefront (format.md 5).
+        if constexpr (!kEncode)
+            require_data(!dec->overrun(), "packet ends before its last sample (corrupt data)");
+    }
 }
 
 } // namespace

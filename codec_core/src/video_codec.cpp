@@ -796,7 +796,6 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
             const LowBitsReference ref = low_bits_reference(p);
             decode_low_bits(dec, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
                             inter_ ? &ref : nullptr);
-            require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
         }
     // The encoder wrote exactly what was read: anything else is a packet of
     // other content (another codec's, or cut from a larger frame).

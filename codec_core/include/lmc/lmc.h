@@ -95,7 +95,8 @@ typedef struct lmc_config {
     const char *device;    /* "cpu", "cuda" or NULL/"auto" */
     /* video (liblmc 0.8): bits per sample, 8 (0 means 8) to 16; above 8
      * every plane holds native-endian uint16 samples (FFmpeg's ...p10le and
-     * the like on little-endian machines) and strides are in bytes. */
+     * the like on little-endian machines), 2-byte aligned, and strides are
+     * in bytes. */
     int bit_depth;
 } lmc_config;
 
