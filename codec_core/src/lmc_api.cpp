@@ -27,7 +27,7 @@ struct lmc_codec {
     int keyint = 1;      // encoder: frames per keyframe interval
     int64_t frames = 0;  // encoder: frames coded so far
     std::shared_ptr<const Model> model; // decoders: found when they open
-    std::shared_ptr<ModelRunner> runner; // decoders: made on the first packet
+    // The codec and its network runner; decoders make them on the first packet.
     std::unique_ptr<VideoCodec> video;
     std::unique_ptr<AudioCodec> audio;
     std::vector<uint8_t> packet;
@@ -82,8 +82,8 @@ static void apply_runtime(lmc_codec *c, const lmc_config *cfg)
 }
 
 // Builds the runner and the codec; on any failure (a model of the wrong
-// shape, out of memory) the codec is left without either, so the next call
-// tries again and fails the same way instead of using half a codec.
+// shape, out of memory) no codec is set, so the next call tries again and
+// fails the same way instead of using half a codec.
 static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
 {
     auto runner = std::make_shared<ModelRunner>(model, c->device, c->threads);
@@ -91,7 +91,6 @@ static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
         c->audio = std::make_unique<AudioCodec>(c->header, runner);
     else
         c->video = std::make_unique<VideoCodec>(c->header, runner);
-    c->runner = std::move(runner);
 }
 
 static void ensure_codec(lmc_codec *c)
@@ -329,7 +328,7 @@ int lmc_codec_model_info(lmc_codec *c, lmc_model_info *info)
     info->path = c->model->path.c_str();
     info->file_sha256 = c->model_file_sha256.c_str();
     info->identity = c->model_identity.c_str();
-    info->header_version = c->header.tools ? 2 : 1;
+    info->header_version = stream_header_version(c->header);
     info->tools = (int)c->header.tools;
     return LMC_OK;
 }

@@ -19,7 +19,7 @@ std::vector<uint8_t> write_stream_header(const StreamHeader &h)
     std::vector<uint8_t> out;
     ByteWriter w(out);
     w.bytes((const uint8_t *)"LMCS", 4);
-    w.u8(h.tools ? kHeaderVersion : 1);
+    w.u8(stream_header_version(h));
     w.u8(h.kind);
     w.u16(h.tools);
     w.bytes(h.model_hash.data(), 32);

@@ -42,6 +42,8 @@ struct StreamHeader {
     int sample_rate = 0, channels = 0, sample_fmt = 0, block_size = 0;
 };
 
+// The version write_stream_header() writes: 1 while no tool is set.
+inline int stream_header_version(const StreamHeader &h) { return h.tools ? 2 : 1; }
 std::vector<uint8_t> write_stream_header(const StreamHeader &h);
 // Throws LMC_ERR_INVALID_DATA / LMC_ERR_UNSUPPORTED with a message.
 StreamHeader parse_stream_header(const uint8_t *data, size_t size);
