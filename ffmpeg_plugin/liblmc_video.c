@@ -162,6 +162,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
 {
     LMCVideoContext *s = avctx->priv_data;
     const int gen = avctx->codec_id == AV_CODEC_ID_LMC_GEN;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(avctx->pix_fmt);
     lmc_config cfg;
     int ret;
 
@@ -181,9 +182,10 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
     cfg.device    = s->device;
-    /* No pix_fmts list on purpose: with one, ffmpeg would convert 10-bit,
-     * alpha or any other input to a listed format behind the user's back,
-     * which is not lossless. What cannot be coded exactly is refused. */
+    /* No pix_fmts list on purpose: with one, ffmpeg would convert any input
+     * not in it (big-endian, semi-planar, ...) to a listed format behind the
+     * user's back, which may not be lossless. What cannot be coded exactly is
+     * refused. */
     if (!cfg.pix_fmt) {
         av_log(avctx, AV_LOG_ERROR,
                "Pixel format %s cannot be coded exactly: %s takes " LMC_ACCEPTED_FORMATS ". "
@@ -192,9 +194,8 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
                av_get_pix_fmt_name(avctx->pix_fmt), avctx->codec->name);
         return AVERROR(ENOSYS);
     }
-    if (av_pix_fmt_desc_get(avctx->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB &&
-        !(av_pix_fmt_desc_get(avctx->pix_fmt)->flags & AV_PIX_FMT_FLAG_PLANAR)) {
-        for (int p = 0; p < av_pix_fmt_desc_get(avctx->pix_fmt)->nb_components; p++) {
+    if ((desc->flags & AV_PIX_FMT_FLAG_RGB) && !(desc->flags & AV_PIX_FMT_FLAG_PLANAR)) {
+        for (int p = 0; p < desc->nb_components; p++) {
             s->rgb_planes[p] = av_malloc((size_t)avctx->width * avctx->height);
             if (!s->rgb_planes[p])
                 return AVERROR(ENOMEM);
