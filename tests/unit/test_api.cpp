@@ -17,17 +17,6 @@ using namespace lmc_test;
 
 namespace {
 
-lmc_config video_config(int pix_fmt, int w, int h)
-{
-    lmc_config c;
-    lmc_config_init(&c);
-    c.kind = LMC_KIND_VIDEO;
-    c.pix_fmt = pix_fmt;
-    c.width = w;
-    c.height = h;
-    return c;
-}
-
 using Stream = lmc_tools::StreamFile;
 
 // Decodes a stream through the C API; returns the SHA-256 of all output.

@@ -41,18 +41,26 @@ inline std::vector<uint8_t> crop(const std::vector<uint8_t> &plane, int stride, 
     return out;
 }
 
+// An lmc_video encoder configuration for w x h frames.
+inline lmc_config video_config(int pix_fmt, int w, int h)
+{
+    lmc_config c;
+    lmc_config_init(&c);
+    c.kind = LMC_KIND_VIDEO;
+    c.pix_fmt = pix_fmt;
+    c.width = w;
+    c.height = h;
+    return c;
+}
+
 // Encodes frames of the sample clip (a crop) through the C API, with a
 // keyframe every keyint frames.
 inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200,
                                           int y0 = 100, int keyint = 8, int adapt = 1)
 {
     Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
-    lmc_config cfg;
-    lmc_config_init(&cfg);
+    lmc_config cfg = video_config(pix_fmt, W, H);
     cfg.kind = kind;
-    cfg.pix_fmt = pix_fmt;
-    cfg.width = W;
-    cfg.height = H;
     cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
     cfg.keyint = keyint;
     // Inter-frame fits (-adapt 2, the default) are float arithmetic, so their
