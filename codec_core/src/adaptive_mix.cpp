@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "freq_table.h"
 
@@ -41,9 +42,17 @@ int neglog2_16(uint64_t num, uint64_t den)
 
 } // namespace
 
-AdaptiveMixer::AdaptiveMixer() : ctx_(kContexts) { reset(); }
+AdaptiveMixer::AdaptiveMixer() : ctx_(static_cast<Context *>(std::calloc(kContexts, sizeof(Context))))
+{
+    if (!ctx_)
+        throw std::bad_alloc();
+}
 
-void AdaptiveMixer::reset() { memset(ctx_.data(), 0, ctx_.size() * sizeof(Context)); }
+void AdaptiveMixer::reset()
+{
+    if (++epoch_ == 0) // after 2^32 resets every stale context could look current
+        memset(ctx_.get(), 0, kContexts * sizeof(Context));
+}
 
 int AdaptiveMixer::context(const float *f)
 {
@@ -68,7 +77,8 @@ int AdaptiveMixer::best_weight(const Context &c) const
 
 uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const
 {
-    const Context &c = ctx_[ctx];
+    static const Context kEmpty{};
+    const Context &c = ctx_[ctx].epoch == epoch_ ? ctx_[ctx] : kEmpty;
     const int w = best_weight(c);
     const uint64_t den = 16ull * gtotal * (c.n + 1);
     const uint64_t scale = (kScaledTotal << 32) / den;
@@ -84,6 +94,10 @@ uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_
 void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, uint32_t gtotal)
 {
     Context &c = ctx_[ctx];
+    if (c.epoch != epoch_) {
+        memset(&c, 0, sizeof c);
+        c.epoch = epoch_;
+    }
     const uint64_t den = 16ull * gtotal * (c.n + 1);
     bool halve = false;
     for (int k = 0; k < kWeights; k++) {

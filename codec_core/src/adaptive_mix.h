@@ -8,10 +8,16 @@
 // network's frequencies, at the weight that has coded the past symbols of
 // that context most cheaply. All integer, updated in coding order, reset at
 // every keyframe (so seeking still starts cleanly at keyframes).
+//
+// The 3.8 MB of contexts are reset lazily: reset() starts a new epoch and a
+// context is cleared when it is first touched in it, so a keyframe or a new
+// decoder costs only the contexts a frame uses (zeroed pages come from the
+// system untouched), not a sweep over all of them.
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <memory>
 
 namespace lmc {
 
@@ -35,12 +41,17 @@ public:
 
 private:
     struct Context {
-        uint16_t count[256];
+        uint32_t epoch; // the reset this context's contents belong to
         uint32_t n;
         uint32_t cost[kWeights]; // past code length at each weight, 1/16 bit
+        uint16_t count[256];
+    };
+    struct Free {
+        void operator()(void *p) const { std::free(p); }
     };
     int best_weight(const Context &c) const;
-    std::vector<Context> ctx_;
+    std::unique_ptr<Context[], Free> ctx_; // calloc'ed: all in epoch 0, cleared
+    uint32_t epoch_ = 0;
 };
 
 } // namespace lmc
