@@ -13,7 +13,7 @@
 
 #include "lmc/lmc.h"
 #include "media_files.h"
-#include "../src/sha256.h"
+#include "sha256.h"
 
 using namespace lmc_tools;
 using Clock = std::chrono::steady_clock;
