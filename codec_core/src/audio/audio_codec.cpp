@@ -9,6 +9,7 @@
 #include "freq_table.h"
 #include "packet.h"
 #include "range_coder.h"
+#include "symbol_coder.h"
 
 namespace lmc {
 
@@ -150,10 +151,7 @@ void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &pac
             uint32_t total = logits_to_freqs(&logits_[(size_t)i * kAudioSymbols], kAudioSymbols, g);
             uint64_t u = zigzag(e[i]), hi = u >> k;
             int v = (int)std::min<uint64_t>(hi, kEscape);
-            uint32_t cum = 0;
-            for (int s = 0; s < v; s++)
-                cum += g[s];
-            enc.encode(cum, g[v], total);
+            encode_symbol(enc, g, total, v);
             if (v == kEscape) {
                 uint64_t z = hi - kEscape;
                 int b = bitlen(z);
@@ -218,11 +216,7 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
             audio_context(e_[c].data(), e0, i, k, f);
             runner_->run(f, 1, logits);
             uint32_t total = logits_to_freqs(logits, kAudioSymbols, g);
-            uint32_t target = dec.decode_target(total), cum = 0;
-            int v = 0;
-            for (; v < kAudioSymbols - 1 && cum + g[v] <= target; v++)
-                cum += g[v];
-            dec.consume(cum, g[v]);
+            const int v = decode_symbol(dec, g, kAudioSymbols, total);
             uint64_t hi = (uint64_t)v;
             if (v == kEscape) {
                 uint32_t b = dec.decode_target(33);

@@ -8,18 +8,12 @@
 #include <vector>
 
 #include "range_coder.h"
+#include "symbol_coder.h"
 
 namespace lmc {
 
 struct AdaptiveTable {
     explicit AdaptiveTable(int n) : f(n, 1), total(n) {}
-    uint32_t cum(int s) const
-    {
-        uint32_t c = 0;
-        for (int i = 0; i < s; i++)
-            c += f[i];
-        return c;
-    }
     void update(int s)
     {
         f[s] += 32;
@@ -32,16 +26,12 @@ struct AdaptiveTable {
     }
     void put(RangeEncoder &enc, int s)
     {
-        enc.encode(cum(s), f[s], total);
+        encode_symbol(enc, f.data(), total, s);
         update(s);
     }
     int get(RangeDecoder &dec)
     {
-        uint32_t target = dec.decode_target(total), c = 0;
-        int s = 0;
-        for (; s < (int)f.size() - 1 && c + f[s] <= target; s++)
-            c += f[s];
-        dec.consume(c, f[s]);
+        const int s = decode_symbol(dec, f.data(), (int)f.size(), total);
         update(s);
         return s;
     }

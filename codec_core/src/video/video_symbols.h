@@ -1,7 +1,6 @@
 // How lmc_video codes its symbols, shared by the batched encoder, the
-// wavefront (encoder and decoder) and the packet reader: a residual symbol
-// through the range coder from 256 frequencies, lmc_gen's quantiser bins,
-// and the frame's bias offsets (docs/format.md 5, 7.4).
+// wavefront (encoder and decoder) and the packet reader: lmc_gen's
+// quantiser bins and the frame's bias offsets (docs/format.md 5, 7.4).
 #pragma once
 
 #include <cstdint>
@@ -11,32 +10,9 @@
 #include "adaptive_table.h"
 #include "freq_table.h"
 #include "range_coder.h"
+#include "symbol_coder.h"
 
 namespace lmc {
-
-// Cumulative frequency below symbol s.
-inline uint32_t cum_below(const uint32_t *g, int s)
-{
-    uint32_t c = 0;
-    for (int i = 0; i < s; i++)
-        c += g[i];
-    return c;
-}
-
-inline void encode_symbol(RangeEncoder &enc, const uint32_t *f, uint32_t total, int sym)
-{
-    enc.encode(cum_below(f, sym), f[sym], total);
-}
-
-inline int decode_symbol(RangeDecoder &dec, const uint32_t *f, uint32_t total)
-{
-    uint32_t target = dec.decode_target(total), c = 0;
-    int sym;
-    for (sym = 0; sym < kVideoSymbols - 1 && c + f[sym] <= target; sym++)
-        c += f[sym];
-    dec.consume(c, f[sym]);
-    return sym;
-}
 
 // lmc_gen bins: the quantised residual q of residual e for error bound d.
 inline int quantise(int e, int d)

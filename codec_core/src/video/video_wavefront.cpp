@@ -102,7 +102,7 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
                     ctotal = calibration_[q.p].apply(t, q.P, cal);
                     c = cal;
                 }
-                int sym = kEncode ? (uint8_t)(source_[q.p][at] - q.P) : decode_symbol(*dec, c, ctotal);
+                int sym = kEncode ? (uint8_t)(source_[q.p][at] - q.P) : decode_symbol(*dec, c, kVideoSymbols, ctotal);
                 if (kEncode)
                     encode_symbol(*enc, c, ctotal, sym);
                 value = (uint8_t)(q.P + sym);
@@ -118,12 +118,9 @@ void VideoCodec::code_wavefront(RangeEncoder *enc, RangeDecoder *dec)
                 int nb = gen_bins(adaptive_ ? f : g, q.P, d, bins, &qmin);
                 if (kEncode) {
                     j = quantise(source_[q.p][at] - q.P, d) - qmin;
-                    enc->encode(cum_below(bins, j), bins[j], coded_total);
+                    encode_symbol(*enc, bins, coded_total, j);
                 } else {
-                    uint32_t target = dec->decode_target(coded_total), c = 0;
-                    for (j = 0; j < nb - 1 && c + bins[j] <= target; j++)
-                        c += bins[j];
-                    dec->consume(c, bins[j]);
+                    j = decode_symbol(*dec, bins, nb, coded_total);
                 }
                 value = std::clamp(q.P + (qmin + j) * (2 * d + 1), 0, 255);
                 if (adaptive_) // counts of the reconstructed residual
