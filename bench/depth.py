@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debs import package_dir  # noqa: E402
-from video import ROOT, Failure, ffmpeg_run, framemd5, machine, run  # noqa: E402
+from video import ROOT, Failure, ffmpeg_run, framemd5, machine, pyplot, status_text, run  # noqa: E402
 
 CROPS = "usr/share/libjxl-testdata/external/raw.pixls"
 ITEMS = ["DJI-FC6310-16bit_709_v4_krita", "Google-Pixel2XL-16bit_acescg_g1_v4_krita",
@@ -170,13 +170,9 @@ def tables(rows, names, depths):
 
 
 def plot(totals, names, depths, path, title):
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib missing: no plot", file=sys.stderr)
+    plt = pyplot()
+    if not plt:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = np.arange(len(depths))
     width = 0.8 / len(names)
@@ -233,8 +229,7 @@ def main():
     mach = machine(argparse.Namespace(device=None))
     (out / "depth.json").write_text(json.dumps({"command": command, "date": date, "machine": mach,
                                                 "failures": failures, "results": rows}, indent=1) + "\n")
-    status = ("Every decode matched its source bit for bit." if not failures else
-              "**FAILURES:**\n\n" + "\n".join(f"- {f}" for f in failures))
+    status = status_text(failures)
     (out / "depth.md").write_text(
         f"# Deep samples: five cameras' raw crops at 8 (for reference), 10, 12 and 16 bits\n\nCommand: `{command}`\n\n"
         f"Date: {date}. Machine: {', '.join(f'{k} {v}' for k, v in mach.items())}.\n\n{status}\n\n"

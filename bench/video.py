@@ -402,14 +402,28 @@ def versions(opt):
     return v
 
 
-def plot(tot, path, title):
+def status_text(failures):
+    """The results file's line on exactness."""
+    return ("Every decode matched its source bit for bit." if not failures else
+            "**FAILURES:**\n\n" + "\n".join(f"- {f}" for f in failures))
+
+
+def pyplot():
+    """matplotlib.pyplot for files (Agg), or None where it is missing (tables only)."""
     try:
         import matplotlib
-    except ImportError:  # the GPU machine's Python has none: tables only
+    except ImportError:  # the GPU machine's Python has none
         print("matplotlib missing: no plot", file=sys.stderr)
-        return
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
+
+
+def plot(tot, path, title):
+    plt = pyplot()
+    if not plt:
+        return
     names = list(tot)
     x = np.arange(len(names))
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -444,8 +458,7 @@ def write_results(opt, rows, tot, failures, command):
         {"command": command, "date": date, "machine": mach, "versions": vers, "threads": opt.threads,
          "failures": failures, "totals": tot, "results": rows}, indent=1) + "\n")
     where = ", ".join(f"{k} {v}" for k, v in mach.items())
-    status = ("Every decode matched its source bit for bit." if not failures else
-              "**FAILURES:**\n\n" + "\n".join(f"- {f}" for f in failures))
+    status = status_text(failures)
     Path(f"{stem}.md").write_text(
         f"# Lossless video: lmc_video against FFV1, x264, x265, PNG and JPEG-XL\n\n"
         f"Command: `{command}`\n\nDate: {date}. Machine: {where}. {vers['ffmpeg']}; {vers['cjxl']}.\n\n"
