@@ -1,4 +1,5 @@
 #include "freq_table.h"
+#include "simd_clones.h"
 
 #include <algorithm>
 
@@ -19,7 +20,7 @@ static const struct Lut {
 
 const uint32_t *logit_lut_table() { return kLut.v; }
 
-uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
+LMC_SIMD_CLONES uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
 {
     int32_t m = *std::max_element(logits, logits + n);
     uint64_t sum = 0;
@@ -31,7 +32,7 @@ uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
     uint64_t inv = (((uint64_t)(65536 - n)) << 32) / sum;
     uint32_t total = 0;
     for (int i = 0; i < n; i++) {
-        g[i] = 1 + (uint32_t)(((uint64_t)g[i] * inv) >> 32);
+        g[i] = 1 + mul_shr32(g[i], inv); // g <= 2^15, inv <= 2^33: the result < 2^16
         total += g[i];
     }
     return total;

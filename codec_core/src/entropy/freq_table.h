@@ -11,6 +11,14 @@ uint32_t logit_lut(int k);
 // The same 256 values as a table, for inner loops.
 const uint32_t *logit_lut_table();
 
+// (a * b) >> 32 for a product whose top 32 bits fit in 32 bits, through two
+// 32x32 -> 64 multiplies (b may exceed 32 bits): the same value as the 64-bit
+// expression, in a form compilers vectorise (one vpmuludq per half).
+inline uint32_t mul_shr32(uint32_t a, uint64_t b)
+{
+    return (uint32_t)(((uint64_t)a * (uint32_t)b) >> 32) + a * (uint32_t)(b >> 32);
+}
+
 // Fills g[0..n) (each >= 1) from logits[0..n); returns their total (<= 2^16).
 uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);
 

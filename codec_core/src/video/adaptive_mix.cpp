@@ -5,6 +5,7 @@
 #include <new>
 
 #include "freq_table.h"
+#include "simd_clones.h"
 
 namespace lmc {
 
@@ -75,23 +76,26 @@ int AdaptiveMixer::best_weight(const Context &c) const
     return kWeight[best];
 }
 
-uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const
+LMC_SIMD_CLONES uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const
 {
     static const Context kEmpty{};
     const Context &c = ctx_[ctx].epoch == epoch_ ? ctx_[ctx] : kEmpty;
     const int w = best_weight(c);
     const uint64_t den = 16ull * gtotal * (c.n + 1);
     const uint64_t scale = (kScaledTotal << 32) / den;
+    // numerator() in 32 bits, as g * A + count * B: g <= 2^16 and A <= 16 * 257,
+    // count <= 256 and B <= 2^20, so each term and their sum stay below 2^29.
+    const uint32_t A = (uint32_t)w * (c.n + 1) + (16 - w), B = (uint32_t)(16 - w) * gtotal;
     uint32_t total = 0;
     for (int s = 0; s < 256; s++) {
-        uint32_t v = (uint32_t)((numerator(w, g[s], c.count[s], gtotal, c.n) * scale) >> 32);
+        uint32_t v = mul_shr32(g[s] * A + c.count[s] * B, scale); // p(s) <= 1: the result <= 2^16
         out[s] = v ? v : 1;
         total += out[s];
     }
     return total;
 }
 
-void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, uint32_t gtotal)
+LMC_SIMD_CLONES void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, uint32_t gtotal)
 {
     Context &c = ctx_[ctx];
     if (c.epoch != epoch_) {

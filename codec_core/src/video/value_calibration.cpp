@@ -1,4 +1,5 @@
 #include "value_calibration.h"
+#include "simd_clones.h"
 
 #include <algorithm>
 #include <cstring>
@@ -24,7 +25,7 @@ void ValueCalibration::reset()
     active_ = false;
 }
 
-uint32_t ValueCalibration::apply(const uint32_t *f, int P, uint32_t *out) const
+LMC_SIMD_CLONES uint32_t ValueCalibration::apply(const uint32_t *f, int P, uint32_t *out) const
 {
     // Symbol s stands for value P + s, or P + s - 256 past 255: the ratio
     // table holds every value twice, so ratio_[P + s] is always right.
@@ -44,7 +45,7 @@ uint32_t ValueCalibration::apply(const uint32_t *f, int P, uint32_t *out) const
     return total;
 }
 
-void ValueCalibration::update(const uint32_t *f, int P, int x)
+LMC_SIMD_CLONES void ValueCalibration::update(const uint32_t *f, int P, int x)
 {
     seen_[x]++;
     uint32_t *e = pending_ + P;
