@@ -144,6 +144,53 @@ TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
     }
 }
 
+// The SIMD kernels against the plain integer loop, as dav1d's checkasm does:
+// every version this CPU runs, every shipped model, batch sizes around the
+// kernel's group of 4, the extreme inputs, and an input outside int16 (the
+// kernel must hand that sample back to the reference).
+TEST(IntMlpKernel, EveryVersionEqualsTheIntegerLoop)
+{
+    using K = lmc::IntMlpKernel;
+    if (K::best() == K::kNone)
+        GTEST_SKIP() << "this CPU has no AVX2: no kernel to check";
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
+        auto r = runner(name);
+        const lmc::Model &m = r->model();
+        std::vector<std::vector<int32_t>> bias;
+        for (const auto &l : m.layers)
+            bias.push_back(l.bias);
+        const int F = m.inputs, N = m.outputs;
+        for (K::Isa isa : {K::kAvx2, K::kAvx512Vnni}) {
+            if (isa > K::best())
+                continue;
+            K k(m, bias, isa);
+            for (int B : {1, 3, 4, 5, 8, 9, 1001}) {
+                std::vector<float> in = test_inputs(B, F, 100 + B);
+                if (B > 5)
+                    in[(size_t)5 * F + 1] = 40000.f; // outside int16
+                std::vector<int32_t> want((size_t)B * N), got((size_t)B * N, -1);
+                std::vector<uint8_t> ok(B);
+                r->run_integer(in.data(), B, want.data());
+                k.run(in.data(), B, got.data(), ok.data());
+                for (int i = 0; i < B; i++) {
+                    ASSERT_EQ(ok[i], !(B > 5 && i == 5)) << name << " " << K::name(isa) << " row " << i;
+                    if (ok[i])
+                        ASSERT_TRUE(std::equal(&got[(size_t)i * N], &got[(size_t)(i + 1) * N], &want[(size_t)i * N]))
+                            << name << " " << K::name(isa) << " batch " << B << " row " << i;
+                }
+            }
+        }
+        // Through run(), which finishes the refused sample on the reference.
+        const int B = 777;
+        std::vector<float> in = test_inputs(B, F, 3);
+        in[(size_t)100 * F] = -40000.f;
+        std::vector<int32_t> a((size_t)B * N), b((size_t)B * N);
+        r->run(in.data(), B, a.data());
+        r->run_integer(in.data(), B, b.data());
+        EXPECT_EQ(a, b) << name;
+    }
+}
+
 // Frame adaptation (format.md 7.4): offset hidden biases give the same
 // logits on the LibTorch and integer paths, change the logits, and an empty
 // set restores the model's own.
@@ -162,6 +209,9 @@ TEST(ModelRunner, BiasOffsetsAgreeOnBothPaths)
     r->run_torch(in.data(), B, torch_path.data());
     r->run_integer(in.data(), B, integer.data());
     EXPECT_EQ(torch_path, integer);
+    std::vector<int32_t> kernel((size_t)B * N); // the SIMD kernel where the CPU has one
+    r->run(in.data(), B, kernel.data());
+    EXPECT_EQ(kernel, integer);
     EXPECT_NE(torch_path, plain);
     r->set_bias_offsets({});
     r->run_integer(in.data(), B, integer.data());
@@ -212,6 +262,9 @@ static void check_golden(const char *model, const char *file)
         std::vector<int32_t> got(N);
         r->run_torch(in.data(), 1, got.data());
         EXPECT_EQ(got, want) << line;
+        std::vector<int32_t> kernel(N); // run(): the SIMD kernel where the CPU has one
+        r->run(in.data(), 1, kernel.data());
+        EXPECT_EQ(kernel, want) << line;
         std::vector<uint32_t> g(N);
         EXPECT_EQ(logits_to_freqs(got.data(), N, g.data()), gsum);
         std::vector<uint8_t> bytes;

@@ -66,6 +66,16 @@ ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &
         torch_->bias.push_back(b.to(torch_->device));
         bias_.push_back(l.bias);
     }
+    // LMC_CPU_KERNEL=torch or =avx2 picks a narrower path, to measure what each buys.
+    IntMlpKernel::Isa isa = IntMlpKernel::best();
+    if (const char *choice = getenv("LMC_CPU_KERNEL")) {
+        if (strcmp(choice, "torch") == 0)
+            isa = IntMlpKernel::kNone;
+        else if (strcmp(choice, "avx2") == 0 && isa != IntMlpKernel::kNone)
+            isa = IntMlpKernel::kAvx2;
+    }
+    if (!want_cuda && isa != IntMlpKernel::kNone)
+        kernel_.reset(new IntMlpKernel(*model_, bias_, isa));
 }
 
 int ModelRunner::hidden_units() const
@@ -103,6 +113,8 @@ void ModelRunner::set_bias_offsets(const std::vector<int8_t> &offsets)
             bias_[i] = std::move(b);
         }
     }
+    if (kernel_)
+        kernel_->set_bias(bias_);
     offsets_set_ = !offsets.empty();
 }
 
@@ -116,6 +128,14 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
 {
     if (batch <= 0)
         return;
+    if (kernel_) {
+        std::vector<uint8_t> ok(batch);
+        kernel_->run(in, batch, logits, ok.data());
+        for (int i = 0; i < batch; i++) // inputs the format does not allow: the reference
+            if (!ok[i])
+                run_integer(in + (size_t)i * model_->inputs, 1, logits + (size_t)i * model_->outputs);
+        return;
+    }
     if (batch <= kSmallBatch && !on_cuda())
         run_integer(in, batch, logits);
     else

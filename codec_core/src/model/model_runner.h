@@ -1,9 +1,10 @@
 // Runs an integer MLP (docs/format.md section 1) on a batch of input
-// vectors and returns integer logits. Large batches go through LibTorch
-// (float32 GEMMs on integer values: exact by the 2^24 bound; on CUDA when
-// asked for and available); tiny batches on the CPU, as in a sample-by-sample
-// audio decoder, run a plain integer loop because LibTorch's per-call cost
-// dominates there. Both paths give identical logits (tested).
+// vectors and returns integer logits. On the CPU, every batch goes through
+// the SIMD integer kernel (int_mlp_kernel.h) where the CPU has AVX2; else
+// large batches go through LibTorch (float32 GEMMs on integer values: exact
+// by the 2^24 bound) and tiny ones, as in a sample-by-sample audio decoder,
+// through the plain integer loop (LibTorch's per-call cost dominates there).
+// On CUDA, LibTorch. Every path gives identical logits (tested).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "int_mlp_kernel.h"
 #include "model_file.h"
 
 namespace lmc {
@@ -26,6 +28,8 @@ public:
     // The same computation through one path only (for tests and benchmarks).
     void run_torch(const float *in, int batch, int32_t *logits);
     void run_integer(const float *in, int batch, int32_t *logits) const;
+    // The SIMD kernel CPU batches take (kNone: LibTorch and the integer loop).
+    IntMlpKernel::Isa simd_kernel() const { return kernel_ ? kernel_->isa() : IntMlpKernel::kNone; }
 
     // Frame adaptation (docs/format.md 7.4): offsets of the hidden layers'
     // biases in activation units (bias + offset * 2^shift), one per hidden
@@ -44,6 +48,7 @@ private:
     struct Torch;
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Torch> torch_;
+    std::unique_ptr<IntMlpKernel> kernel_;
     std::vector<std::vector<int32_t>> bias_; // per layer, with the offsets applied
     bool offsets_set_ = false;
     int threads_;

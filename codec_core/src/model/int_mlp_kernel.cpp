@@ -1,0 +1,175 @@
+#include "int_mlp_kernel.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LMC_HAVE_AVX2_KERNEL 1
+#endif
+
+namespace lmc {
+
+// Samples per pass: each weight vector loaded serves this many accumulators.
+constexpr int kGroup = 4;
+
+const char *IntMlpKernel::name(Isa isa)
+{
+    return isa == kAvx512Vnni ? "avx512vnni" : isa == kAvx2 ? "avx2" : "none";
+}
+
+IntMlpKernel::IntMlpKernel(const Model &model, const std::vector<std::vector<int32_t>> &bias, Isa isa)
+    : isa_(isa), inputs_(model.inputs), outputs_(model.outputs)
+{
+    for (const ModelLayer &l : model.layers) {
+        Layer p;
+        p.in = l.in;
+        p.out = l.out;
+        p.pairs = (l.in + 1) / 2;
+        p.out_pad = (l.out + 15) / 16 * 16;
+        p.shift = l.shift;
+        p.hidden = l.hidden;
+        p.w.assign((size_t)p.pairs * p.out_pad * 2, 0);
+        for (int n = 0; n < l.out; n++)
+            for (int k = 0; k < l.in; k++)
+                p.w[((size_t)(k / 2) * p.out_pad + n) * 2 + (k & 1)] = l.weight[(size_t)n * l.in + k];
+        widest_pairs_ = std::max(widest_pairs_, p.pairs);
+        widest_out_ = std::max(widest_out_, p.out_pad);
+        layers_.push_back(std::move(p));
+    }
+    set_bias(bias);
+}
+
+void IntMlpKernel::set_bias(const std::vector<std::vector<int32_t>> &bias)
+{
+    for (size_t i = 0; i < layers_.size(); i++) {
+        layers_[i].bias.assign(layers_[i].out_pad, 0);
+        std::copy(bias[i].begin(), bias[i].end(), layers_[i].bias.begin());
+    }
+}
+
+#ifdef LMC_HAVE_AVX2_KERNEL
+
+IntMlpKernel::Isa IntMlpKernel::best()
+{
+    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
+        return kAvx512Vnni;
+    return __builtin_cpu_supports("avx2") ? kAvx2 : kNone;
+}
+
+namespace {
+
+// Two int16 activations in one int32, the operand the pair instructions take
+// with a weight pair: (a[2p] & 0xffff) | a[2p + 1] << 16.
+inline int32_t pair(int32_t lo, int32_t hi) { return (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)hi << 16); }
+
+// One layer for kGroup samples: pairs_in [kGroup][stride_in], out [kGroup][stride_out].
+using LayerFn = void (*)(const int16_t *w, const int32_t *bias, int pairs, int out_pad, int shift, bool hidden,
+                         const int32_t *pairs_in, int stride_in, int32_t *out, int stride_out);
+
+__attribute__((target("avx2"))) void layer_avx2(const int16_t *w, const int32_t *bias, int pairs, int out_pad,
+                                                int shift, bool hidden, const int32_t *x, int sx, int32_t *out,
+                                                int so)
+{
+    const __m128i sh = _mm_cvtsi32_si128(shift);
+    const __m256i lo = _mm256_set1_epi32(hidden ? 0 : -32767), hi = _mm256_set1_epi32(hidden ? 127 : 32767);
+    for (int nb = 0; nb < out_pad; nb += 8) {
+        __m256i a0 = _mm256_loadu_si256((const __m256i *)(bias + nb)), a1 = a0, a2 = a0, a3 = a0;
+        const int16_t *wp = w + (size_t)nb * 2;
+        for (int p = 0; p < pairs; p++, wp += (size_t)out_pad * 2) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)wp);
+            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_set1_epi32(x[p]), wv));
+            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_set1_epi32(x[sx + p]), wv));
+            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_set1_epi32(x[2 * sx + p]), wv));
+            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_set1_epi32(x[3 * sx + p]), wv));
+        }
+        // floor(acc / 2^shift) is the arithmetic shift; then the clamp.
+        const __m256i *acc[kGroup] = {&a0, &a1, &a2, &a3};
+        for (int s = 0; s < kGroup; s++)
+            _mm256_storeu_si256((__m256i *)(out + (size_t)s * so + nb),
+                                _mm256_min_epi32(hi, _mm256_max_epi32(lo, _mm256_sra_epi32(*acc[s], sh))));
+    }
+}
+
+// GCC 12's own AVX-512 headers trip -Wmaybe-uninitialized (their
+// _mm512_undefined_* operands), not this code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int16_t *w, const int32_t *bias,
+                                                                       int pairs, int out_pad, int shift,
+                                                                       bool hidden, const int32_t *x, int sx,
+                                                                       int32_t *out, int so)
+{
+    const __m128i sh = _mm_cvtsi32_si128(shift);
+    const __m512i lo = _mm512_set1_epi32(hidden ? 0 : -32767), hi = _mm512_set1_epi32(hidden ? 127 : 32767);
+    for (int nb = 0; nb < out_pad; nb += 16) {
+        __m512i a0 = _mm512_loadu_si512(bias + nb), a1 = a0, a2 = a0, a3 = a0;
+        const int16_t *wp = w + (size_t)nb * 2;
+        for (int p = 0; p < pairs; p++, wp += (size_t)out_pad * 2) {
+            const __m512i wv = _mm512_loadu_si512(wp);
+            a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(x[p]), wv);
+            a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(x[sx + p]), wv);
+            a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(x[2 * sx + p]), wv);
+            a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(x[3 * sx + p]), wv);
+        }
+        const __m512i *acc[kGroup] = {&a0, &a1, &a2, &a3};
+        for (int s = 0; s < kGroup; s++)
+            _mm512_storeu_si512(out + (size_t)s * so + nb,
+                                _mm512_min_epi32(hi, _mm512_max_epi32(lo, _mm512_sra_epi32(*acc[s], sh))));
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+} // namespace
+
+void IntMlpKernel::run(const float *in, int batch, int32_t *logits, uint8_t *ok) const
+{
+    const LayerFn layer = isa_ == kAvx512Vnni ? layer_vnni : isa_ == kAvx2 ? layer_avx2 : nullptr;
+    if (!layer) {
+        std::fill(ok, ok + batch, 0);
+        return;
+    }
+    const int P = widest_pairs_, O = widest_out_; // strides
+    std::vector<int32_t> pairs((size_t)kGroup * P), act((size_t)kGroup * O);
+    for (int i0 = 0; i0 < batch; i0 += kGroup) {
+        const int n = std::min(kGroup, batch - i0);
+        std::fill(pairs.begin(), pairs.end(), 0);
+        for (int s = 0; s < n; s++) {
+            const float *x = in + (size_t)(i0 + s) * inputs_;
+            bool fits = true;
+            for (int k = 0; k < inputs_; k++)
+                fits &= x[k] >= -32767.f && x[k] <= 32767.f;
+            ok[i0 + s] = fits;
+            if (!fits)
+                continue; // zeros: computed, then ignored
+            for (int k = 0; k < inputs_; k += 2)
+                pairs[(size_t)s * P + k / 2] = pair((int32_t)x[k], k + 1 < inputs_ ? (int32_t)x[k + 1] : 0);
+        }
+        for (size_t l = 0; l < layers_.size(); l++) {
+            const Layer &L = layers_[l];
+            layer(L.w.data(), L.bias.data(), L.pairs, L.out_pad, L.shift, L.hidden, pairs.data(), P, act.data(), O);
+            if (l + 1 == layers_.size())
+                break;
+            const int next_pairs = layers_[l + 1].pairs; // its in is L.out; act is 0 past it
+            for (int s = 0; s < kGroup; s++) // outputs -> the next layer's pairs
+                for (int p = 0; p < next_pairs; p++)
+                    pairs[(size_t)s * P + p] = pair(act[(size_t)s * O + 2 * p], act[(size_t)s * O + 2 * p + 1]);
+        }
+        for (int s = 0; s < n; s++)
+            memcpy(logits + (size_t)(i0 + s) * outputs_, &act[(size_t)s * O], sizeof(int32_t) * outputs_);
+    }
+}
+
+#else
+
+IntMlpKernel::Isa IntMlpKernel::best() { return kNone; }
+
+void IntMlpKernel::run(const float *, int batch, int32_t *, uint8_t *ok) const { std::fill(ok, ok + batch, 0); }
+
+#endif
+
+} // namespace lmc
