@@ -25,8 +25,13 @@ std::vector<int8_t> fit_bias_offsets(const ModelRunner &runner, const Adaptation
         return start;
     c10::InferenceMode off(false);
     torch::AutoGradMode grad(true);
-    if (at::get_num_threads() != runner.threads())
-        at::set_num_threads(runner.threads());
+    // One thread: the fit is small (8 steps on at most 8192 samples), and an
+    // OpenMP team left behind spin-waits (libgomp's default policy, fixed when
+    // the library loads) on the core the encoder's pipeline needs. With the
+    // runner's 2 threads, libgomp took 47% of a CIF encode's CPU time and the
+    // encoder ran at 1.3 frames/s; with one, 3+.
+    if (at::get_num_threads() != 1)
+        at::set_num_threads(1);
     auto x = torch::from_blob(const_cast<float *>(sample.inputs.data()), {sample.n, m.inputs}, torch::kFloat).clone();
     auto y = torch::empty({sample.n}, torch::kLong);
     for (int i = 0; i < sample.n; i++)
