@@ -27,8 +27,9 @@ TEST(FreqTable, LutEndpoints)
         EXPECT_LE(logit_lut(k), logit_lut(k - 1));
 }
 
-// Frozen: the frequency tables every stream ever written depends on.
-TEST(FreqTable, GoldenHashOfTables)
+// Frozen: the frequency tables every stream ever written depends on, from
+// logits_to_freqs (SIMD where the CPU has it) and the plain reference alike.
+static void check_table_hash(uint32_t (*to_freqs)(const int32_t *, int, uint32_t *))
 {
     std::mt19937 rng(1234);
     std::vector<uint8_t> all;
@@ -44,7 +45,7 @@ TEST(FreqTable, GoldenHashOfTables)
             }
         }
         std::vector<uint32_t> g(n);
-        uint32_t total = logits_to_freqs(logits.data(), n, g.data());
+        uint32_t total = to_freqs(logits.data(), n, g.data());
         uint32_t sum = 0;
         for (uint32_t v : g) {
             ASSERT_GE(v, 1u);
@@ -57,6 +58,25 @@ TEST(FreqTable, GoldenHashOfTables)
                 all.push_back((uint8_t)(v >> (8 * b)));
     }
     EXPECT_EQ(to_hex(sha256(all.data(), all.size())), "6e801d804d256c0b192a3cfb3d2ca30c6aff2aab10129ff48c70f29550500329");
+}
+
+TEST(FreqTable, GoldenHashOfTables) { check_table_hash(logits_to_freqs); }
+TEST(FreqTable, GoldenHashOfTablesReference) { check_table_hash(logits_to_freqs_reference); }
+
+// Every n the codecs use and odd ones (the SIMD step's tail), random logits.
+TEST(FreqTable, SimdEqualsReference)
+{
+    std::mt19937 rng(77);
+    for (int n : {2, 7, 8, 9, 33, 64, 100, 255, 256})
+        for (int trial = 0; trial < 200; trial++) {
+            std::vector<int32_t> logits(n);
+            const int spread = trial % 3 == 0 ? 65535 : trial % 3 == 1 ? 4000 : 300;
+            for (int &v : logits)
+                v = (int32_t)(rng() % spread) - spread / 2;
+            std::vector<uint32_t> a(n), b(n);
+            ASSERT_EQ(logits_to_freqs(logits.data(), n, a.data()), logits_to_freqs_reference(logits.data(), n, b.data()));
+            ASSERT_EQ(a, b) << "n " << n << " trial " << trial;
+        }
 }
 
 TEST(ModelFile, ShippedModelsLoad)

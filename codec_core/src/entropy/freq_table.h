@@ -21,5 +21,7 @@ inline uint32_t mul_shr32(uint32_t a, uint64_t b)
 
 // Fills g[0..n) (each >= 1) from logits[0..n); returns their total (<= 2^16).
 uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);
+// The same without the AVX2 table step (the reference the tests compare with).
+uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g);
 
 } // namespace lmc

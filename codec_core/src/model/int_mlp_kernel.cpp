@@ -134,7 +134,9 @@ void IntMlpKernel::run(const float *in, int batch, int32_t *logits, uint8_t *ok)
         return;
     }
     const int P = widest_pairs_, O = widest_out_; // strides
-    std::vector<int32_t> pairs((size_t)kGroup * P), act((size_t)kGroup * O);
+    thread_local std::vector<int32_t> pairs, act; // scratch, grown once per thread
+    pairs.resize((size_t)kGroup * P);
+    act.resize((size_t)kGroup * O);
     for (int i0 = 0; i0 < batch; i0 += kGroup) {
         const int n = std::min(kGroup, batch - i0);
         std::fill(pairs.begin(), pairs.end(), 0);

@@ -129,7 +129,8 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
     if (batch <= 0)
         return;
     if (kernel_) {
-        std::vector<uint8_t> ok(batch);
+        thread_local std::vector<uint8_t> ok; // per wavefront step: no allocation once grown
+        ok.resize(batch);
         kernel_->run(in, batch, logits, ok.data());
         for (int i = 0; i < batch; i++) // inputs the format does not allow: the reference
             if (!ok[i])

@@ -25,20 +25,34 @@ inline uint64_t numerator(int w, uint32_t g, uint32_t count, uint32_t gtotal, ui
     return (uint64_t)w * g * (n + 1) + (uint64_t)(16 - w) * ((uint64_t)count * gtotal + g);
 }
 
-// -log2(num / den) in 1/16 bit (capped at 256), through the format's 2^(-k/16) table.
+// -log2(num / den) in 1/16 bit (capped at 256), through the format's 2^(-k/16)
+// table: the smallest k with logit_lut(k) <= p * 2^15. p <= 1, so p * 2^15 has
+// 2^15 + 1 values, and the answer for each is tabulated once (by the binary
+// search that defines it) instead of searched for per sample and weight.
+struct NegLog2 {
+    uint16_t k[32769];
+    NegLog2()
+    {
+        const uint32_t *lut = logit_lut_table();
+        for (uint32_t v = 0; v <= 32768; v++) {
+            int lo = 0, hi = 256;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (lut[mid] <= v)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            k[v] = (uint16_t)lo;
+        }
+    }
+};
+
 int neglog2_16(uint64_t num, uint64_t den)
 {
-    static const uint32_t *lut = logit_lut_table();
-    uint64_t v = (num << 15) / den; // p * 2^15
-    int lo = 0, hi = 256;           // smallest k with logit_lut(k) <= v
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (lut[mid] <= v)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
+    static const NegLog2 table;
+    const uint64_t v = (num << 15) / den; // p * 2^15
+    return v >= 32768 ? 0 : table.k[v];  // logit_lut(0) = 2^15
 }
 
 } // namespace
