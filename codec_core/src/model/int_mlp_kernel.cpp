@@ -26,6 +26,7 @@ IntMlpKernel::IntMlpKernel(const Model &model, const std::vector<std::vector<int
         p.in = l.in;
         p.out = l.out;
         p.pairs = (l.in + 1) / 2;
+        p.quads = (l.in + 3) / 4;
         p.out_pad = (l.out + 15) / 16 * 16;
         p.shift = l.shift;
         p.hidden = l.hidden;
@@ -33,7 +34,12 @@ IntMlpKernel::IntMlpKernel(const Model &model, const std::vector<std::vector<int
         for (int n = 0; n < l.out; n++)
             for (int k = 0; k < l.in; k++)
                 p.w[((size_t)(k / 2) * p.out_pad + n) * 2 + (k & 1)] = l.weight[(size_t)n * l.in + k];
+        p.w8.assign((size_t)p.quads * p.out_pad * 4, 0);
+        for (int n = 0; n < l.out; n++)
+            for (int k = 0; k < l.in; k++)
+                p.w8[((size_t)(k / 4) * p.out_pad + n) * 4 + (k & 3)] = l.weight[(size_t)n * l.in + k];
         widest_pairs_ = std::max(widest_pairs_, p.pairs);
+        widest_quads_ = std::max(widest_quads_, p.quads);
         widest_out_ = std::max(widest_out_, p.out_pad);
         layers_.push_back(std::move(p));
     }
@@ -43,8 +49,13 @@ IntMlpKernel::IntMlpKernel(const Model &model, const std::vector<std::vector<int
 void IntMlpKernel::set_bias(const std::vector<std::vector<int32_t>> &bias)
 {
     for (size_t i = 0; i < layers_.size(); i++) {
-        layers_[i].bias.assign(layers_[i].out_pad, 0);
-        std::copy(bias[i].begin(), bias[i].end(), layers_[i].bias.begin());
+        Layer &L = layers_[i];
+        L.bias.assign(L.out_pad, 0);
+        std::copy(bias[i].begin(), bias[i].end(), L.bias.begin());
+        if (i == 0 && isa_ == kAvx512Vnni) // inputs arrive as x + 128
+            for (int n = 0; n < L.out; n++)
+                for (int k = 0; k < L.in; k++)
+                    L.bias[n] -= 128 * L.w8[((size_t)(k / 4) * L.out_pad + n) * 4 + (k & 3)];
     }
 }
 
@@ -63,10 +74,7 @@ namespace {
 // with a weight pair: (a[2p] & 0xffff) | a[2p + 1] << 16.
 inline int32_t pair(int32_t lo, int32_t hi) { return (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)hi << 16); }
 
-// One layer for kGroup samples: pairs_in [kGroup][stride_in], out [kGroup][stride_out].
-using LayerFn = void (*)(const int16_t *w, const int32_t *bias, int pairs, int out_pad, int shift, bool hidden,
-                         const int32_t *pairs_in, int stride_in, int32_t *out, int stride_out);
-
+// One layer for kGroup samples, 16-bit: x [kGroup][sx] pairs, out [kGroup][so].
 __attribute__((target("avx2"))) void layer_avx2(const int16_t *w, const int32_t *bias, int pairs, int out_pad,
                                                 int shift, bool hidden, const int32_t *x, int sx, int32_t *out,
                                                 int so)
@@ -97,8 +105,9 @@ __attribute__((target("avx2"))) void layer_avx2(const int16_t *w, const int32_t 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int16_t *w, const int32_t *bias,
-                                                                       int pairs, int out_pad, int shift,
+// One layer for kGroup samples, 8-bit: x [kGroup][sx] quads of unsigned bytes.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int8_t *w, const int32_t *bias,
+                                                                       int quads, int out_pad, int shift,
                                                                        bool hidden, const int32_t *x, int sx,
                                                                        int32_t *out, int so)
 {
@@ -106,13 +115,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int
     const __m512i lo = _mm512_set1_epi32(hidden ? 0 : -32767), hi = _mm512_set1_epi32(hidden ? 127 : 32767);
     for (int nb = 0; nb < out_pad; nb += 16) {
         __m512i a0 = _mm512_loadu_si512(bias + nb), a1 = a0, a2 = a0, a3 = a0;
-        const int16_t *wp = w + (size_t)nb * 2;
-        for (int p = 0; p < pairs; p++, wp += (size_t)out_pad * 2) {
+        const int8_t *wp = w + (size_t)nb * 4;
+        for (int q = 0; q < quads; q++, wp += (size_t)out_pad * 4) {
             const __m512i wv = _mm512_loadu_si512(wp);
-            a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(x[p]), wv);
-            a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(x[sx + p]), wv);
-            a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(x[2 * sx + p]), wv);
-            a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(x[3 * sx + p]), wv);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(x[q]), wv);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(x[sx + q]), wv);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(x[2 * sx + q]), wv);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(x[3 * sx + q]), wv);
         }
         const __m512i *acc[kGroup] = {&a0, &a1, &a2, &a3};
         for (int s = 0; s < kGroup; s++)
@@ -124,15 +133,65 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int
 #pragma GCC diagnostic pop
 #endif
 
+// Four bytes in one int32, the operand vpdpbusd takes with four weights.
+inline int32_t quad(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3)
+{
+    return (int32_t)(b0 | b1 << 8 | b2 << 16 | b3 << 24);
+}
+
 } // namespace
 
 void IntMlpKernel::run(const float *in, int batch, int32_t *logits, uint8_t *ok) const
 {
-    const LayerFn layer = isa_ == kAvx512Vnni ? layer_vnni : isa_ == kAvx2 ? layer_avx2 : nullptr;
-    if (!layer) {
+    if (isa_ == kAvx512Vnni)
+        run_vnni(in, batch, logits, ok);
+    else if (isa_ == kAvx2)
+        run_avx2(in, batch, logits, ok);
+    else
         std::fill(ok, ok + batch, 0);
-        return;
+}
+
+void IntMlpKernel::run_vnni(const float *in, int batch, int32_t *logits, uint8_t *ok) const
+{
+    const int Q = widest_quads_, O = widest_out_; // strides
+    thread_local std::vector<int32_t> quads, act; // scratch, grown once per thread
+    quads.resize((size_t)kGroup * Q);
+    act.resize((size_t)kGroup * O);
+    for (int i0 = 0; i0 < batch; i0 += kGroup) {
+        const int n = std::min(kGroup, batch - i0);
+        std::fill(quads.begin(), quads.end(), 0);
+        for (int s = 0; s < n; s++) {
+            const float *x = in + (size_t)(i0 + s) * inputs_;
+            bool fits = true;
+            for (int k = 0; k < inputs_; k++)
+                fits &= x[k] >= -128.f && x[k] <= 127.f;
+            ok[i0 + s] = fits;
+            if (!fits)
+                continue; // computed, then ignored
+            auto u = [&](int k) { return k < inputs_ ? (uint32_t)((int32_t)x[k] + 128) : 128u; };
+            for (int k = 0; k < inputs_; k += 4) // x + 128; padding 128 stands for x = 0
+                quads[(size_t)s * Q + k / 4] = quad(u(k), u(k + 1), u(k + 2), u(k + 3));
+        }
+        for (size_t l = 0; l < layers_.size(); l++) {
+            const Layer &L = layers_[l];
+            layer_vnni(L.w8.data(), L.bias.data(), L.quads, L.out_pad, L.shift, L.hidden, quads.data(), Q,
+                       act.data(), O);
+            if (l + 1 == layers_.size())
+                break;
+            const int next = layers_[l + 1].quads; // hidden outputs are 0..127: bytes as they are
+            for (int s = 0; s < kGroup; s++) {
+                const int32_t *a = &act[(size_t)s * O];
+                for (int q = 0; q < next; q++)
+                    quads[(size_t)s * Q + q] = quad(a[4 * q], a[4 * q + 1], a[4 * q + 2], a[4 * q + 3]);
+            }
+        }
+        for (int s = 0; s < n; s++)
+            memcpy(logits + (size_t)(i0 + s) * outputs_, &act[(size_t)s * O], sizeof(int32_t) * outputs_);
     }
+}
+
+void IntMlpKernel::run_avx2(const float *in, int batch, int32_t *logits, uint8_t *ok) const
+{
     const int P = widest_pairs_, O = widest_out_; // strides
     thread_local std::vector<int32_t> pairs, act; // scratch, grown once per thread
     pairs.resize((size_t)kGroup * P);
@@ -153,7 +212,7 @@ void IntMlpKernel::run(const float *in, int batch, int32_t *logits, uint8_t *ok)
         }
         for (size_t l = 0; l < layers_.size(); l++) {
             const Layer &L = layers_[l];
-            layer(L.w.data(), L.bias.data(), L.pairs, L.out_pad, L.shift, L.hidden, pairs.data(), P, act.data(), O);
+            layer_avx2(L.w.data(), L.bias.data(), L.pairs, L.out_pad, L.shift, L.hidden, pairs.data(), P, act.data(), O);
             if (l + 1 == layers_.size())
                 break;
             const int next_pairs = layers_[l + 1].pairs; // its in is L.out; act is 0 past it
