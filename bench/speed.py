@@ -24,8 +24,6 @@ device's measured int8 peak, tera-ops/s, 2 ops per multiply-add) the share of it
 Prints the table; writes bench/results/speed[_DEVICE].{json,md,png}.
 """
 import argparse
-import datetime
-import json
 import shlex
 import struct
 import sys
@@ -36,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debs import package_dir  # noqa: E402
-from video import ROOT, Failure, ffmpeg_run, framemd5, machine, pyplot, status_text  # noqa: E402
+from video import ROOT, Failure, exit_on_failures, ffmpeg_run, framemd5, pyplot, save_run, status_text  # noqa: E402
 
 CLIP = "usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4"
 SIZES = {"cif": (352, 288), "720p": (1280, 720), "1080p": (1920, 1080)}
@@ -130,14 +128,8 @@ def main():
                      f"{r['bits_per_sample']:.3f} | {r['enc_fps']:.2f} | {r['dec_fps']:.2f} | {gmacs} |")
     table = "\n".join(table)
     print("\n" + table)
-    stem = ROOT / "bench/results" / ("speed" + (f"_{opt.device}" if opt.device and opt.device != "cpu" else ""))
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    mach = machine(argparse.Namespace(device=opt.device))
-    Path(f"{stem}.json").write_text(json.dumps({"command": command, "date": date, "machine": mach,
-                                                "threads": opt.threads, "model_macs_per_sample": macs,
-                                                "failures": failures, "results": rows}, indent=1) + "\n")
-    where = ", ".join(f"{k} {v}" for k, v in mach.items())
+    stem, date, where = save_run("speed", opt.device, command, rows, failures, threads=opt.threads,
+                                 model_macs_per_sample=macs)
     status = status_text(failures)
     Path(f"{stem}.md").write_text(
         f"# Speed: lmc_video against FFV1 and x264 lossless\n\nCommand: `{command}`\n\nDate: {date}. "
@@ -145,8 +137,7 @@ def main():
         f"Model: {MODEL.name}, {macs} multiply-adds per sample.\n\n{__doc__.split('Clips: ')[1]}")
     plot(rows, names, sizes, f"{stem}.png", f"{command}\n{date}, {where}")
     print(f"\nwrote {stem}.json, .md, .png")
-    if failures:
-        sys.exit("FAILURES:\n" + "\n".join(failures))
+    exit_on_failures(failures)
 
 
 def plot(rows, names, sizes, path, title):

@@ -393,6 +393,23 @@ def machine(opt):
     return m
 
 
+def save_run(name, device, command, rows, failures, **extra):
+    """Writes bench/results/NAME[_DEVICE].json (run facts, extra, rows); returns (stem, date, machine line)."""
+    stem = ROOT / "bench/results" / (name + (f"_{device}" if device and device != "cpu" else ""))
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    mach = machine(argparse.Namespace(device=device))
+    Path(f"{stem}.json").write_text(json.dumps({"command": command, "date": date, "machine": mach, **extra,
+                                                "failures": failures, "results": rows}, indent=1) + "\n")
+    return stem, date, ", ".join(f"{k} {v}" for k, v in mach.items())
+
+
+def exit_on_failures(failures):
+    if failures:
+        print(f"\n{len(failures)} FAILURE(S):\n" + "\n".join(failures), file=sys.stderr)
+        sys.exit(1)
+
+
 def versions(opt):
     v = {"ffmpeg": run([opt.ffmpeg, "-version"])[1].splitlines()[0].split(" Copyright")[0]}
     try:
@@ -512,9 +529,7 @@ def main():
     print("\n" + item_table(rows, names) + "\n\n" + totals_table(tot))
     stem = write_results(opt, rows, tot, failures, command)
     print(f"\nwrote {stem}.json, .md, .png")
-    if failures:
-        print(f"\n{len(failures)} FAILURE(S):\n" + "\n".join(failures), file=sys.stderr)
-        sys.exit(1)
+    exit_on_failures(failures)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ typedef struct LMCVideoContext {
     char *device;
     int max_error;
     int adapt;
+    int tile_cols, tile_rows;
     /* encoder: packed RGB(A) input is coded as gbrp(a) through these planes */
     uint8_t *rgb_planes[4];
     /* decoder: what codes the stream, attached to every frame */
@@ -178,6 +179,8 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.max_error = gen ? s->max_error : 0;
     cfg.adapt     = gen ? 0 : s->adapt;
     cfg.keyint    = avctx->gop_size;
+    cfg.tile_cols = s->tile_cols;
+    cfg.tile_rows = s->tile_rows;
     cfg.threads   = ff_lmc_threads(avctx);
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
@@ -396,6 +399,10 @@ static av_cold void lmc_video_flush(AVCodecContext *avctx)
 #define LMC_ENCODER_OPTIONS                                                            \
     { "model", "Model file (default: the shipped model for this codec)",             \
       OFFSET(model), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, VE },                 \
+    { "tile_cols", "Tile columns: tiles decode in parallel (0 auto, 1 with tile_rows 1: untiled)", \
+      OFFSET(tile_cols), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 64, VE },                  \
+    { "tile_rows", "Tile rows (0 auto)",                                              \
+      OFFSET(tile_rows), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 64, VE },                  \
     LMC_COMMON_OPTIONS(VE)
 
 #define LMC_CLASS(cname, opts)                                                         \

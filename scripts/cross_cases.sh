@@ -2,8 +2,11 @@
 # scripts/cross_streams.sh (Debian CPU side) and scripts/gpu_crosscheck.sh (GPU
 # machine): "name clip lmc-crosscheck-encode-arguments...". cube (gray, sensor
 # noise) is there because its inter blocks use the background reference.
+# 384x288 takes 2 x 2 tiles by default (format.md 6.1); video-untiled is the
+# format of liblmc 0.8 (one tile).
 CROSS_CASES=(
   "video samples/vtest_384x288.y4m 8 video"
+  "video-untiled samples/vtest_384x288.y4m 8 video models/video-s.lmcm 30 1x1"
   "gen samples/vtest_384x288.y4m 8 gen"
   "video-l samples/vtest_384x288.y4m 8 video models/video-l.lmcm"
   "cube samples/cube_gray.y4m 8 video"

@@ -4,8 +4,9 @@
 // on CUDA and the other way round (docs/exactness.md), and to time the codec
 // without FFmpeg around it.
 //
-//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen]
-//   lmc-crosscheck decode cpu|cuda IN.lmcg
+//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT] [TILES]
+//   (TILES: COLSxROWS, 0x0 for the encoder's choice, 1x1 untiled)
+//   lmc-crosscheck decode cpu|cuda IN.lmcg [threads]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 static int encode(const char *device, const char *in, const char *out, int max_frames, bool gen,
-                  const char *model, int keyint)
+                  const char *model, int keyint, const char *tiles)
 {
     Y4m clip = read_y4m(in);
     if (clip.frames.empty()) {
@@ -39,6 +40,10 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     cfg.threads = 2;
     cfg.model = model;
     cfg.keyint = keyint;
+    if (tiles && sscanf(tiles, "%dx%d", &cfg.tile_cols, &cfg.tile_rows) != 2) {
+        fprintf(stderr, "tiles: COLSxROWS, not %s\n", tiles);
+        return 2;
+    }
     lmc_codec *enc;
     char err[512];
     if (lmc_encoder_open(&enc, &cfg, err, sizeof err) < 0) {
@@ -74,7 +79,7 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     return 0;
 }
 
-static int decode(const char *device, const char *in)
+static int decode(const char *device, const char *in, int threads)
 {
     StreamFile s;
     if (!read_stream_file(in, &s)) {
@@ -84,7 +89,7 @@ static int decode(const char *device, const char *in)
     lmc_config opts, info;
     lmc_config_init(&opts);
     opts.device = device;
-    opts.threads = 2;
+    opts.threads = threads;
     lmc_codec *dec;
     char err[512];
     if (lmc_decoder_open(&dec, s.header.data(), s.header.size(), &opts, &info, err, sizeof err) < 0) {
@@ -111,8 +116,8 @@ static int decode(const char *device, const char *in)
             all.insert(all.end(), planes[p].begin(), planes[p].end());
     }
     double fps = s.packets.size() > 1 ? (s.packets.size() - 1) / seconds_since(t0) : 0;
-    printf("decoded %zu frames on %s: sha256 %s, %.2f frames/s\n", s.packets.size(), device,
-           lmc::to_hex(lmc::sha256(all.data(), all.size())).c_str(), fps);
+    printf("decoded %zu frames on %s (%dx%d tiles): sha256 %s, %.2f frames/s\n", s.packets.size(), device,
+           info.tile_cols, info.tile_rows, lmc::to_hex(lmc::sha256(all.data(), all.size())).c_str(), fps);
     lmc_codec_close(&dec);
     return 0;
 }
@@ -123,10 +128,10 @@ int main(int argc, char **argv)
     if (cmd == "encode" && argc >= 5)
         return encode(argv[2], argv[3], argv[4], argc > 5 ? atoi(argv[5]) : 1 << 30,
                       argc > 6 && std::string(argv[6]) == "gen", argc > 7 ? argv[7] : nullptr,
-                      argc > 8 ? atoi(argv[8]) : 30);
-    if (cmd == "decode" && argc == 4)
-        return decode(argv[2], argv[3]);
-    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT=30]\n"
-                    "       lmc-crosscheck decode cpu|cuda IN.lmcg\n");
+                      argc > 8 ? atoi(argv[8]) : 30, argc > 9 ? argv[9] : nullptr);
+    if (cmd == "decode" && (argc == 4 || argc == 5))
+        return decode(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 2);
+    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT=30] [TILES=0x0]\n"
+                    "       lmc-crosscheck decode cpu|cuda IN.lmcg [THREADS=2]\n");
     return 2;
 }

@@ -184,7 +184,7 @@ TEST(Api, StreamToolsAreNamedAndChecked)
     std::vector<uint8_t> gen_tool = with_tools(gen.header, 2, 1);
     EXPECT_EQ(lmc_decoder_open(&c, gen_tool.data(), gen_tool.size(), nullptr, nullptr, err, sizeof err),
               LMC_ERR_INVALID_DATA);
-    std::vector<uint8_t> newer = with_tools(video.header, 3, 1);
+    std::vector<uint8_t> newer = with_tools(video.header, 4, 1);
     EXPECT_EQ(lmc_decoder_open(&c, newer.data(), newer.size(), nullptr, nullptr, err, sizeof err),
               LMC_ERR_UNSUPPORTED);
     EXPECT_EQ(c, nullptr);

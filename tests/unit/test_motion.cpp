@@ -141,11 +141,11 @@ void check_against_golden(const char *name, bool subpel, bool split, bool sharp 
         align_plane(ref[p].data(), nullptr, s.w, s.h, s.sx, s.sy, mf, s.aligned.data());
         for (int y = 0; y < s.h; y++)
             for (int x = 0; x < s.w; x++)
-                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, &mf, x, y));
+                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, whole_plane(s.w, s.h), &mf, x, y));
     }
     float f[kVideoInputsInter];
     for (const auto &r : g.rows) {
-        int P = video_context(planes, r.plane, r.x, r.y, true, &mf, f);
+        int P = video_context(planes, r.plane, whole_plane(planes[r.plane].w, planes[r.plane].h), r.x, r.y, true, &mf, f);
         const PlaneState &s = planes[r.plane];
         ASSERT_EQ((uint8_t)(s.px[(size_t)r.y * s.w + r.x] - P), r.sym) << r.plane << " " << r.x << " " << r.y;
         for (int i = 0; i < kVideoInputsInter; i++)

@@ -231,6 +231,88 @@ TEST(Video, FlagsThatDoNotBelongAreInvalidData)
     EXPECT_EQ(status(gen_dec, lossy), LMC_OK);
 }
 
+// Tiles (format.md 6.1): a 192x128 crop cut 3 x 2, a keyframe and two
+// inter frames. The batched encoder and the wavefront write the same bits;
+// one- and two-thread decoders (each thread walking whole tiles) read them
+// back exactly; lmc_gen's tiles keep its error bound.
+StreamHeader tiled(StreamHeader h, int cols, int rows)
+{
+    h.tools |= kToolTiles;
+    h.tile_cols = cols;
+    h.tile_rows = rows;
+    return h;
+}
+
+TEST_P(VideoRoundTrip, TiledFramesDecodeOnAnyThreadCount)
+{
+    std::vector<Frame> f;
+    for (int i = 0; i < 3; i++)
+        f.push_back(real_frame(GetParam(), i * 3, 192, 128, 100, 80));
+    const StreamHeader h = tiled(header_for(f[0]), 3, 2);
+    VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), untiled(header_for(f[0]), video_runner());
+    VideoCodec dec(h, video_runner()), dec2(h, runner("video-s.lmcm", 2));
+    size_t tiled_bytes = 0, untiled_bytes = 0;
+    for (int i = 0; i < 3; i++) {
+        Io io(f[i]);
+        std::vector<uint8_t> pkt, other, plain;
+        enc.encode(io.in.data(), io.strides.data(), i == 0, pkt);
+        stepwise.encode_stepwise(io.in.data(), io.strides.data(), i == 0, other);
+        untiled.encode(io.in.data(), io.strides.data(), i == 0, plain);
+        EXPECT_EQ(pkt, other) << "frame " << i;
+        EXPECT_NE(pkt, plain) << "frame " << i;
+        tiled_bytes += pkt.size(), untiled_bytes += plain.size();
+        dec.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
+        EXPECT_EQ(io.decoded, f[i].planes) << "frame " << i;
+        for (auto &d : io.decoded)
+            std::fill(d.begin(), d.end(), 0);
+        dec2.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
+        EXPECT_EQ(io.decoded, f[i].planes) << "frame " << i << ", two threads";
+    }
+    EXPECT_LT(tiled_bytes, untiled_bytes * 1.06) << "six tiles of 64x64 may cost a little, not more";
+
+    const StreamHeader g = tiled(header_for(f[0], LMC_KIND_GEN, 2), 3, 2);
+    VideoCodec gen(g, video_runner()), gen_dec(g, runner("video-s.lmcm", 2));
+    for (int i = 0; i < 2; i++) {
+        Io io(f[i]);
+        std::vector<uint8_t> pkt;
+        gen.encode(io.in.data(), io.strides.data(), i == 0, pkt);
+        gen_dec.decode(pkt.data(), pkt.size(), io.out.data(), io.strides.data());
+        for (size_t p = 0; p < f[i].planes.size(); p++)
+            for (size_t k = 0; k < f[i].planes[p].size(); k++)
+                ASSERT_LE(std::abs(f[i].planes[p][k] - io.decoded[p][k]), 2) << "frame " << i << " plane " << p;
+    }
+}
+
+// Substream sizes that lie (with a valid checksum), a tile's bytes moved to
+// another tile, a packet cut short: invalid data, never a crash or a hang.
+TEST(Video, TiledPacketsWithBadSubstreamsAreInvalidData)
+{
+    Frame f = real_frame(LMC_PIX_YUV420P, 0, 192, 128, 100, 80);
+    Io io(f);
+    const StreamHeader h = tiled(header_for(f), 2, 2);
+    VideoCodec enc(h, video_runner()), dec(h, runner("video-s.lmcm", 2));
+    std::vector<uint8_t> pkt;
+    enc.encode(io.in.data(), io.strides.data(), true, pkt);
+    auto resealed = [](std::vector<uint8_t> p) {
+        end_packet(p);
+        return p;
+    };
+    const size_t sizes = kPacketHeaderSize + 1; // after the frame index
+    for (int delta : {1, -1, 0x40}) {
+        auto bad = pkt;
+        bad[sizes] = (uint8_t)(bad[sizes] + delta);
+        EXPECT_EQ(decode_status(dec, resealed(bad), io), LMC_ERR_INVALID_DATA) << delta;
+    }
+    auto huge = pkt;
+    huge.insert(huge.begin() + sizes, {0xff, 0xff, 0xff, 0xff, 0x7f});
+    EXPECT_EQ(decode_status(dec, resealed(huge), io), LMC_ERR_INVALID_DATA);
+    for (size_t len : {sizes + 1, pkt.size() / 2, pkt.size() - 1})
+        EXPECT_EQ(decode_status(dec, resealed(std::vector<uint8_t>(pkt.begin(), pkt.begin() + len)), io),
+                  LMC_ERR_INVALID_DATA) << len;
+    EXPECT_EQ(decode_status(dec, pkt, io), LMC_OK);
+    EXPECT_EQ(io.decoded, f.planes);
+}
+
 TEST(Video, OddSizesAndTinyFrames)
 {
     for (auto [w, h] : {std::pair{1, 1}, {3, 1}, {1, 5}, {17, 9}}) {

@@ -20,8 +20,8 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 8
-#define LMC_VERSION_MICRO 1
+#define LMC_VERSION_MINOR 9
+#define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
 /* Runtime version, LMC_VERSION_INT of the library actually loaded. */
@@ -98,6 +98,12 @@ typedef struct lmc_config {
      * the like on little-endian machines), 2-byte aligned, and strides are
      * in bytes. */
     int bit_depth;
+    /* video/gen encoder (liblmc 0.9): the tile grid, columns x rows; frames
+     * are cut into tiles coded independently (docs/format.md 6.1), so that
+     * decoders run them on all their threads or as one batch on a GPU.
+     * 0 = auto (tiles of about 256 luma samples a side), 1 x 1 = untiled
+     * (the format of liblmc 0.8). Decoders report the stream's grid. */
+    int tile_cols, tile_rows;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;

@@ -169,6 +169,10 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             h.max_error = h.kind == LMC_KIND_GEN ? cfg->max_error : 0;
             h.bit_depth = cfg->bit_depth > 0 ? cfg->bit_depth : 8;
             h.tools = encoder_tools(h.kind) | (h.bit_depth != 8 ? (uint32_t)kToolDeepSamples : 0u);
+            h.tile_cols = cfg->tile_cols > 0 ? cfg->tile_cols : auto_tiles(h.width);
+            h.tile_rows = cfg->tile_rows > 0 ? cfg->tile_rows : auto_tiles(h.height);
+            if (h.tile_cols * h.tile_rows > 1)
+                h.tools |= kToolTiles;
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
         }
@@ -221,6 +225,8 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size, const 
             info->pix_fmt = h.pix_fmt;
             info->max_error = h.max_error;
             info->bit_depth = h.bit_depth;
+            info->tile_cols = h.tile_cols;
+            info->tile_rows = h.tile_rows;
             info->sample_rate = h.sample_rate;
             info->channels = h.channels;
             info->sample_fmt = h.sample_fmt;

@@ -1,6 +1,7 @@
 #include "worker_pool.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace lmc {
 
@@ -40,14 +41,41 @@ void WorkerPool::run(int n, int min_part, const std::function<void(int, int)> &f
         n_ = n;
         parts_ = parts;
         pending_ = parts - 1;
+        error_ = nullptr;
         generation_++;
     }
     wake_.notify_all();
     int begin, end;
     part_range(n, parts, 0, &begin, &end);
-    fn(begin, end);
+    std::exception_ptr mine;
+    try {
+        fn(begin, end);
+    } catch (...) {
+        mine = std::current_exception();
+    }
+    // The other parts still use fn and what it refers to: wait for them
+    // before anything, an exception included, leaves this frame.
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
+    if (!mine)
+        mine = error_;
+    if (mine)
+        std::rethrow_exception(mine);
+}
+
+void WorkerPool::for_each(int n, const std::function<void(int)> &fn)
+{
+    std::atomic<int> next{0};
+    run(std::min(n, threads()), 1, [&](int, int) {
+        for (int i; (i = next.fetch_add(1)) < n;) {
+            try {
+                fn(i);
+            } catch (...) {
+                next = n; // the others stop after their current item
+                throw;
+            }
+        }
+    });
 }
 
 void WorkerPool::work(int index)
@@ -65,8 +93,15 @@ void WorkerPool::work(int index)
         int begin, end;
         part_range(n_, parts_, index, &begin, &end);
         lock.unlock();
-        (*fn)(begin, end);
+        std::exception_ptr error;
+        try {
+            (*fn)(begin, end);
+        } catch (...) {
+            error = std::current_exception();
+        }
         lock.lock();
+        if (error && !error_)
+            error_ = error;
         if (--pending_ == 0)
             done_.notify_one();
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -24,8 +25,13 @@ public:
 
     // Calls fn(begin, end) on consecutive parts of [0, n), one per thread
     // (the caller takes the first); ranges shorter than min_part items per
-    // thread use fewer threads. Returns when all parts are done.
+    // thread use fewer threads. Returns when all parts are done; then
+    // rethrows the first exception a part threw, if any.
     void run(int n, int min_part, const std::function<void(int, int)> &fn);
+
+    // Calls fn(i) for every i in [0, n), each thread taking the next i as it
+    // gets free (items of unequal cost, such as tiles); as run() otherwise.
+    void for_each(int n, const std::function<void(int)> &fn);
 
 private:
     void work(int index);
@@ -38,6 +44,7 @@ private:
     unsigned generation_ = 0;
     int pending_ = 0;
     bool stop_ = false;
+    std::exception_ptr error_; // the first exception of the current run
 };
 
 } // namespace lmc

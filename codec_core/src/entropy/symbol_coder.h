@@ -26,11 +26,21 @@ inline void encode_symbol(RangeEncoder &enc, const uint32_t *f, uint32_t total, 
 
 // A target past the last symbol's interval (damaged data only) decodes as the
 // last symbol; the decoders' overrun and exact-consumption checks reject the
-// packet.
+// packet. The search skips whole blocks of 16 symbols first (sums the
+// compiler vectorises): video residuals below zero sit at the end of the
+// 256-symbol alphabet, where a symbol-by-symbol walk took 200+ steps.
 inline int decode_symbol(RangeDecoder &dec, const uint32_t *f, int n, uint32_t total)
 {
     uint32_t target = dec.decode_target(total), c = 0;
     int sym = 0;
+    for (; sym + 16 <= n - 1; sym += 16) {
+        uint32_t block = 0;
+        for (int i = 0; i < 16; i++)
+            block += f[sym + i];
+        if (c + block > target)
+            break;
+        c += block;
+    }
     for (; sym < n - 1 && c + f[sym] <= target; sym++)
         c += f[sym];
     dec.consume(c, f[sym]);

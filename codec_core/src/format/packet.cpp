@@ -28,4 +28,44 @@ const uint8_t *open_packet(const uint8_t *data, size_t size, size_t *payload_siz
     return data + kPacketHeaderSize;
 }
 
+void put_substreams(std::vector<uint8_t> &out, const std::vector<std::vector<uint8_t>> &streams)
+{
+    for (size_t i = 0; i + 1 < streams.size(); i++)
+        for (uint64_t v = streams[i].size();; v >>= 7) {
+            out.push_back((uint8_t)(v & 127) | (v >= 128 ? 128 : 0));
+            if (v < 128)
+                break;
+        }
+    for (const std::vector<uint8_t> &s : streams)
+        out.insert(out.end(), s.begin(), s.end());
+}
+
+std::vector<Substream> split_substreams(const uint8_t *data, size_t size, int count)
+{
+    std::vector<Substream> out(count);
+    size_t pos = 0, sizes = 0;
+    for (int i = 0; i + 1 < count; i++) {
+        uint64_t v = 0;
+        for (int shift = 0;; shift += 7) {
+            require_data(pos < size && shift < 35, "substream sizes run past the packet (corrupt data)");
+            const uint8_t b = data[pos++];
+            v |= (uint64_t)(b & 127) << shift;
+            if (!(b & 128))
+                break;
+        }
+        require_data(v <= size, "substream larger than its packet (corrupt data)");
+        out[i].size = (size_t)v;
+        sizes += (size_t)v;
+        require_data(sizes <= size, "substreams larger than their packet (corrupt data)");
+    }
+    require_data(pos + sizes <= size, "substreams larger than their packet (corrupt data)");
+    const uint8_t *p = data + pos;
+    for (int i = 0; i + 1 < count; i++) {
+        out[i].data = p;
+        p += out[i].size;
+    }
+    out[count - 1] = {p, size - pos - sizes};
+    return out;
+}
+
 } // namespace lmc

@@ -26,4 +26,16 @@ void end_packet(std::vector<uint8_t> &out);
 // Verifies the CRC; returns the payload (after flags) and the flags.
 const uint8_t *open_packet(const uint8_t *data, size_t size, size_t *payload_size, uint8_t *flags);
 
+// Substreams (format.md 5, tiled video): count range-coder streams, the
+// sizes of all but the last as LEB128 (7 bits a byte, low first, at most 5
+// bytes), then their bytes.
+struct Substream {
+    const uint8_t *data;
+    size_t size;
+};
+void put_substreams(std::vector<uint8_t> &out, const std::vector<std::vector<uint8_t>> &streams);
+// Splits what follows into count substreams; throws LMC_ERR_INVALID_DATA when
+// the sizes do not fit the bytes.
+std::vector<Substream> split_substreams(const uint8_t *data, size_t size, int count);
+
 } // namespace lmc

@@ -6,13 +6,14 @@
 #include "byte_io.h"
 #include "crc32.h"
 #include "errors.h"
+#include "tiles.h"
 
 namespace lmc {
 
-// Version 1 headers hold 0 where version 2 holds the tool set. Writers use
-// version 1 while no tool is set, so lmc_audio and lmc_gen streams stay
-// readable by every liblmc; an older liblmc refuses a version 2 header.
-constexpr uint32_t kHeaderVersion = 2;
+// Version 1 headers hold 0 where version 2 holds the tool set; version 3
+// adds the tile grid. Writers use the lowest version that holds what the
+// stream uses, so that only streams that need a newer decoder ask for one.
+constexpr uint32_t kHeaderVersion = 3;
 
 std::vector<uint8_t> write_stream_header(const StreamHeader &h)
 {
@@ -35,6 +36,10 @@ std::vector<uint8_t> write_stream_header(const StreamHeader &h)
         w.u8(h.pix_fmt);
         w.u8(h.max_error);
         w.u16(h.tools & kToolDeepSamples ? h.bit_depth : 0);
+        if (h.tools & kToolTiles) {
+            w.u8(h.tile_cols);
+            w.u8(h.tile_rows);
+        }
     }
     w.u32(crc32(out.data(), out.size()));
     return out;
@@ -67,6 +72,13 @@ StreamHeader parse_stream_header(const uint8_t *data, size_t size)
         h.max_error = (int)r.u8();
         const int depth = (int)r.u16();
         h.bit_depth = h.tools & kToolDeepSamples ? depth : 8;
+        if (version >= 3) {
+            require_data(h.tools & kToolTiles, "version 3 stream header without tiles (corrupt header)");
+            h.tile_cols = (int)r.u8();
+            h.tile_rows = (int)r.u8();
+        } else {
+            require_data(!(h.tools & kToolTiles), "tiles in a version 2 stream header (corrupt header)");
+        }
     } else {
         fail(LMC_ERR_INVALID_DATA, "stream header names unknown codec kind " + std::to_string(h.kind));
     }
@@ -84,7 +96,7 @@ void validate_stream_params(const StreamHeader &h)
                                       std::to_string(h.tools) + ")");
     if (h.kind == LMC_KIND_GEN && h.bit_depth != 8)
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen codes 8-bit samples only");
-    if (h.tools & ~(encoder_tools(h.kind) | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
+    if (h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {
@@ -111,6 +123,13 @@ void validate_stream_params(const StreamHeader &h)
     if (!!(h.tools & kToolDeepSamples) != (h.bit_depth != 8) || h.bit_depth < 8 || h.bit_depth > 16)
         fail(LMC_ERR_UNSUPPORTED, "bit depth " + std::to_string(h.bit_depth) +
                                       ": lmc_video codes 8 to 16 bits per sample, lmc_gen 8");
+    if (h.tools & kToolTiles ? (h.tile_cols < 1 || h.tile_cols > max_tiles(h.width) || h.tile_rows < 1 ||
+                                h.tile_rows > max_tiles(h.height))
+                             : (h.tile_cols != 1 || h.tile_rows != 1))
+        fail(LMC_ERR_UNSUPPORTED, "tile grid " + std::to_string(h.tile_cols) + "x" + std::to_string(h.tile_rows) +
+                                      " for " + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                                      ": at most one tile per " + std::to_string(kMinTileSide) +
+                                      " samples a side, " + std::to_string(kMaxTileGrid) + " a side");
     if (h.kind == LMC_KIND_GEN ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)
         fail(LMC_ERR_UNSUPPORTED, "max_error must be 1..32 for lmc_gen and 0 for lmc_video");
 }

@@ -18,8 +18,9 @@ enum StreamTool : uint32_t {
     kToolFineSkip = 2,  // skip blocks that are no copy flag their 4x4 quarters (7.2)
     kToolFrameIndex = 4, // every packet names its place in its GOP (section 5)
     kToolDeepSamples = 8, // samples of 9-16 bits; the header holds the depth (7.8)
+    kToolTiles = 16,      // frames cut into tiles with their own substreams (6.1); header version 3
 };
-constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples;
+constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)
@@ -38,12 +39,14 @@ struct StreamHeader {
     // video / gen
     int width = 0, height = 0, pix_fmt = 0, max_error = 0;
     int bit_depth = 8; // 9..16 with kToolDeepSamples
+    int tile_cols = 1, tile_rows = 1; // with kToolTiles
     // audio
     int sample_rate = 0, channels = 0, sample_fmt = 0, block_size = 0;
 };
 
-// The version write_stream_header() writes: 1 while no tool is set.
-inline int stream_header_version(const StreamHeader &h) { return h.tools ? 2 : 1; }
+// The version write_stream_header() writes: 1 while no tool is set, 3 with
+// tiles (whose grid follows the depth), else 2.
+inline int stream_header_version(const StreamHeader &h) { return h.tools & kToolTiles ? 3 : h.tools ? 2 : 1; }
 std::vector<uint8_t> write_stream_header(const StreamHeader &h);
 // Throws LMC_ERR_INVALID_DATA / LMC_ERR_UNSUPPORTED with a message.
 StreamHeader parse_stream_header(const uint8_t *data, size_t size);

@@ -53,6 +53,14 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     skip_.fine = header.tools & kToolFineSkip;
     skip_.resize(planes_, nplanes_);
     pool_ = std::make_unique<WorkerPool>(runner_->threads());
+    tiles_.init(w, h, header.tile_cols, header.tile_rows);
+    for (int k = 0; k < tiles_.count(); k++)
+        for (int p = 0; p < kMaxPlanes; p++)
+            tile_rects_.push_back(p < nplanes_ ? tiles_.rect(k, planes_[p].sx, planes_[p].sy, planes_[p].w, planes_[p].h)
+                                               : TileRect{});
+    if (adaptive_)
+        mixers_.resize(tiles_.count());
+    calibration_.resize((size_t)tiles_.count() * kMaxPlanes);
     depth_ = header.bit_depth;
     if (depth_ > 8)
         for (int p = 0; p < nplanes_; p++)
@@ -67,8 +75,9 @@ void VideoCodec::start_frame(bool inter)
     skip_blocks_ = background_ref_ = inter_ && header_.kind == LMC_KIND_VIDEO;
     // liblmc 0.5: quarter-sample vectors and split blocks in lossless inter frames
     motion_.subpel = motion_.split = skip_blocks_;
-    if (!inter_ && adaptive_)
-        mixer_.reset();
+    if (!inter_)
+        for (AdaptiveMixer &m : mixers_)
+            m.reset();
     // Value calibration (7.7): every lossless frame, learnt afresh per frame.
     calibrate_ = header_.kind == LMC_KIND_VIDEO && calibration_on_;
     for (ValueCalibration &c : calibration_)
@@ -140,13 +149,16 @@ void VideoCodec::keep_reference()
 void VideoCodec::load_residuals()
 {
     const MotionField *mf = inter_ ? &motion_ : nullptr;
-    for (int p = 0; p < nplanes_; p++) {
-        PlaneState &s = planes_[p];
-        s.px = source_[p];
-        for (int y = 0; y < s.h; y++)
-            for (int x = 0; x < s.w; x++)
-                s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, mf, x, y));
-    }
+    for (int p = 0; p < nplanes_; p++)
+        planes_[p].px = source_[p];
+    for (int k = 0; k < tiles_.count(); k++)
+        for (int p = 0; p < nplanes_; p++) {
+            PlaneState &s = planes_[p];
+            const TileRect &r = tile_rect(k, p);
+            for (int y = r.y0; y < r.y1; y++)
+                for (int x = r.x0; x < r.x1; x++)
+                    s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, r, mf, x, y));
+        }
 }
 
 void VideoCodec::reset_reference() { have_reference_ = false; }

@@ -24,6 +24,7 @@
 #include "value_calibration.h"
 #include "worker_pool.h"
 #include "stream_header.h"
+#include "tiles.h"
 #include "video_context.h"
 
 namespace lmc {
@@ -89,10 +90,23 @@ private:
     void keep_reference();
     LowBitsReference low_bits_reference(int plane) const;
     void load_residuals();
-    void encode_batched(class RangeEncoder &enc);
+    size_t encode_batched(int tile, class RangeEncoder &enc, bool pipelined);
+    // One sample of a wavefront step that goes through the model.
+    struct StepSample {
+        int tile, p, x, y, P, ctx;
+    };
+    int tile_steps(int tile) const;
+    int step_samples(int tile, int t, StepSample *out);
+    void step_inputs(StepSample *s, int n, float *inputs) const;
     template <bool kEncode>
-    void code_wavefront(class RangeEncoder *enc, class RangeDecoder *dec);
+    void step_code(const StepSample *s, int n, const uint32_t *freqs, const uint32_t *totals,
+                   class RangeEncoder *enc, class RangeDecoder *dec);
+    template <bool kEncode>
+    void code_wavefront(class RangeEncoder *const *enc, class RangeDecoder *const *dec);
+    template <bool kEncode>
+    void code_tile(int tile, class RangeEncoder *enc, class RangeDecoder *dec);
     void decode_frame(const uint8_t *data, size_t size);
+    const TileRect &tile_rect(int tile, int p) const { return tile_rects_[(size_t)tile * kMaxPlanes + p]; }
     AdaptationSample collect_sample(size_t max_n, size_t *coded) const;
     bool choose_offsets();
     void choose_skip_quarters();
@@ -118,11 +132,13 @@ private:
     bool skip_blocks_ = false;    // this frame carries skip flags (lossless inter frames)
     bool background_ref_ = false; // this frame's blocks may use the background
     size_t coded_samples_ = 0;
+    TileGrid tiles_;              // 1 x 1 in untiled streams (format.md 6.1)
+    std::vector<TileRect> tile_rects_; // tile x kMaxPlanes
     bool adaptive_ = false;       // feature set 3: counts mixed in (format.md 7.1)
-    AdaptiveMixer mixer_;
+    std::vector<AdaptiveMixer> mixers_; // one per tile
     bool calibration_on_ = true;  // encoder: set_value_calibration
     bool calibrate_ = false;      // this frame goes through the value calibration (format.md 7.7)
-    ValueCalibration calibration_[kMaxPlanes];
+    std::vector<ValueCalibration> calibration_; // tile x kMaxPlanes
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
     std::vector<uint32_t> freqs_, freq_totals_; // batch x 256, batch

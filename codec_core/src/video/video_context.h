@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "motion.h"
+#include "tiles.h"
 
 namespace lmc {
 
@@ -42,25 +43,27 @@ inline int med_predict(int w, int n, int nw)
 inline int clamp127(int v) { return std::clamp(v, -127, 127); }
 
 // Causal neighbour value of a w-wide plane with the boundary rules of
-// format.md section 6.
-inline int neighbour(const std::vector<uint8_t> &v, int w, int x, int y)
+// format.md section 6, applied to the tile r (6.1; the whole plane in
+// untiled streams): what lies outside the tile is read as outside a frame.
+inline int neighbour(const uint8_t *v, int w, const TileRect &r, int x, int y)
 {
-    if (y < 0)
+    if (y < r.y0)
         return 128;
-    if (x < 0)
-        return y > 0 ? v[(size_t)(y - 1) * w] : 128;
-    if (x >= w)
-        return v[(size_t)y * w + w - 1];
+    if (x < r.x0)
+        return y > r.y0 ? v[(size_t)(y - 1) * w + r.x0] : 128;
+    if (x >= r.x1)
+        return v[(size_t)y * w + r.x1 - 1];
     return v[(size_t)y * w + x];
 }
 
-inline int neighbour(const PlaneState &p, int x, int y) { return neighbour(p.px, p.w, x, y); }
+inline int neighbour(const PlaneState &p, const TileRect &r, int x, int y) { return neighbour(p.px.data(), p.w, r, x, y); }
 
-// MED prediction of sample (x, y) of a plane.
-inline int predict_sample(const PlaneState &p, int x, int y)
+// MED prediction of sample (x, y) of a plane, in tile r.
+inline int predict_sample(const PlaneState &p, const TileRect &r, int x, int y)
 {
-    return med_predict(neighbour(p, x - 1, y), neighbour(p, x, y - 1), neighbour(p, x - 1, y - 1));
+    return med_predict(neighbour(p, r, x - 1, y), neighbour(p, r, x, y - 1), neighbour(p, r, x - 1, y - 1));
 }
+inline int predict_sample(const PlaneState &p, int x, int y) { return predict_sample(p, whole_plane(p.w, p.h), x, y); }
 
 // The block of the motion field that holds sample (x, y) of plane p.
 inline size_t motion_block(const MotionField &mf, const PlaneState &p, int x, int y)
@@ -70,25 +73,25 @@ inline size_t motion_block(const MotionField &mf, const PlaneState &p, int x, in
 
 // Base prediction of a sample: the aligned previous frame in inter blocks,
 // MED otherwise. mf is null in keyframes.
-inline int base_prediction(const PlaneState &p, const MotionField *mf, int x, int y)
+inline int base_prediction(const PlaneState &p, const TileRect &r, const MotionField *mf, int x, int y)
 {
     if (mf && !mf->intra[motion_block(*mf, p, x, y)])
         return p.aligned[(size_t)y * p.w + x];
-    return predict_sample(p, x, y);
+    return predict_sample(p, r, x, y);
 }
 
 // Writes the model inputs of sample (x, y) of plane `plane` (14 for feature
 // set 1, 24 for feature set 3) and returns its base prediction. `planes`
-// holds every plane of the frame; mf is the motion of an inter frame, null
-// in keyframes (and always with feature set 1).
-inline int video_context(const PlaneState *planes, int plane, int x, int y, bool inter_features,
-                         const MotionField *mf, float *f)
+// holds every plane of the frame, r is the sample's tile in its plane; mf is
+// the motion of an inter frame, null in keyframes (and always with feature set 1).
+inline int video_context(const PlaneState *planes, int plane, const TileRect &r, int x, int y,
+                         bool inter_features, const MotionField *mf, float *f)
 {
     const PlaneState &p = planes[plane];
-    int W = neighbour(p, x - 1, y), WW = neighbour(p, x - 2, y);
-    int NW = neighbour(p, x - 1, y - 1), N = neighbour(p, x, y - 1), NE = neighbour(p, x + 1, y - 1);
-    int NWW = neighbour(p, x - 2, y - 1), NN = neighbour(p, x, y - 2);
-    int NNW = neighbour(p, x - 1, y - 2), NNE = neighbour(p, x + 1, y - 2);
+    int W = neighbour(p, r, x - 1, y), WW = neighbour(p, r, x - 2, y);
+    int NW = neighbour(p, r, x - 1, y - 1), N = neighbour(p, r, x, y - 1), NE = neighbour(p, r, x + 1, y - 1);
+    int NWW = neighbour(p, r, x - 2, y - 1), NN = neighbour(p, r, x, y - 2);
+    int NNW = neighbour(p, r, x - 1, y - 2), NNE = neighbour(p, r, x + 1, y - 2);
     int med = med_predict(W, N, NW);
     size_t at = (size_t)y * p.w + x;
     bool intra_block = mf && mf->intra[motion_block(*mf, p, x, y)];
@@ -110,17 +113,17 @@ inline int video_context(const PlaneState *planes, int plane, int x, int y, bool
     std::fill(f + 14, f + kVideoInputsInter, 0.f);
     if (!mf)
         return P;
-    const std::vector<uint8_t> &A = p.aligned;
+    const uint8_t *A = p.aligned.data();
     int M = A[at];
     f[14] = intra_block ? -64.f : 64.f;
     f[15] = (float)clamp127((intra_block ? M : med) - P);
-    int t[4] = {clamp127(W - neighbour(A, p.w, x - 1, y)), clamp127(N - neighbour(A, p.w, x, y - 1)),
-                clamp127(NW - neighbour(A, p.w, x - 1, y - 1)), clamp127(NE - neighbour(A, p.w, x + 1, y - 1))};
+    int t[4] = {clamp127(W - neighbour(A, p.w, r, x - 1, y)), clamp127(N - neighbour(A, p.w, r, x, y - 1)),
+                clamp127(NW - neighbour(A, p.w, r, x - 1, y - 1)), clamp127(NE - neighbour(A, p.w, r, x + 1, y - 1))};
     for (int i = 0; i < 4; i++)
         f[16 + i] = (float)t[i];
     // The aligned frame is known everywhere: its samples right of and below
-    // this one describe what is coming.
-    int xr = std::min(x + 1, p.w - 1), yd = std::min(y + 1, p.h - 1);
+    // this one (in the tile) describe what is coming.
+    int xr = std::min(x + 1, r.x1 - 1), yd = std::min(y + 1, r.y1 - 1);
     f[20] = (float)clamp127(A[(size_t)y * p.w + xr] - M);
     f[21] = (float)clamp127(A[(size_t)yd * p.w + x] - M);
     f[22] = (float)clamp127(A[(size_t)yd * p.w + xr] - M);

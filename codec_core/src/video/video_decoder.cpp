@@ -93,7 +93,13 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
                                            ": a packet is missing or out of order; decoding resumes at the next keyframe");
         payload++, payload_size--;
     }
-    RangeDecoder dec(payload, payload_size);
+    // Tiled streams (format.md 5, 6.1): the frame's own data, one substream
+    // per tile, then the low bits of deep samples; else one stream for all.
+    const bool tiled = header_.tools & kToolTiles;
+    const int ntiles = tiles_.count();
+    std::vector<Substream> sub = tiled ? split_substreams(payload, payload_size, 1 + ntiles + (depth_ > 8))
+                                       : std::vector<Substream>{{payload, payload_size}};
+    RangeDecoder dec(sub[0].data, sub[0].size);
     if (inter_) {
         decode_motion(dec, motion_);
         if (background_ref_) {
@@ -114,17 +120,32 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
             inter_offsets_ = frame_offsets_;
     }
     runner_->set_bias_offsets(frame_offsets_);
-    code_wavefront<false>(nullptr, &dec);
+    // The encoder wrote exactly what was read: anything else is a packet of
+    // other content (another codec's, or cut from a larger frame).
+    const char *const excess = "packet holds more data than its frame (corrupt data, or a packet of another stream)";
+    std::vector<RangeDecoder> tile_decoders;
+    std::vector<RangeDecoder *> tile_dec(ntiles, &dec);
+    if (tiled) {
+        require_data(dec.consumed_exactly(), excess);
+        tile_decoders.reserve(ntiles);
+        for (int k = 0; k < ntiles; k++) {
+            tile_decoders.emplace_back(sub[1 + k].data, sub[1 + k].size);
+            tile_dec[k] = &tile_decoders[k];
+        }
+    }
+    code_wavefront<false>(nullptr, tile_dec.data());
+    for (RangeDecoder &d : tile_decoders)
+        require_data(d.consumed_exactly(), excess);
+    const bool own_low = tiled && depth_ > 8;
+    RangeDecoder low_decoder = own_low ? RangeDecoder(sub.back().data, sub.back().size) : dec;
+    RangeDecoder &low = own_low ? low_decoder : dec;
     if (depth_ > 8)
         for (int p = 0; p < nplanes_; p++) {
             const LowBitsReference ref = low_bits_reference(p);
-            decode_low_bits(dec, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
+            decode_low_bits(low, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
                             inter_ ? &ref : nullptr);
         }
-    // The encoder wrote exactly what was read: anything else is a packet of
-    // other content (another codec's, or cut from a larger frame).
-    require_data(dec.consumed_exactly(), "packet holds more data than its frame (corrupt data, or a packet "
-                                         "of another stream)");
+    require_data(low.consumed_exactly() && dec.consumed_exactly(), excess);
 }
 
 void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[], const int strides[])

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <optional>
 
 #include "errors.h"
 #include "freq_table.h"
@@ -46,31 +47,31 @@ void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
     }
 }
 
-void VideoCodec::encode_batched(RangeEncoder &enc)
+// Codes one tile (the frame, untiled) and returns its coded sample count.
+size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
 {
     // Lossless: the context comes from the source, known in full, so the
     // residual planes are there already (encode_frame) and the model runs in
     // big batches.
     const MotionField *mf = inter_ ? &motion_ : nullptr;
-    int w[kMaxPlanes], h[kMaxPlanes];
-    for (int p = 0; p < nplanes_; p++)
-        w[p] = planes_[p].w, h[p] = planes_[p].h;
-    int steps = schedule_steps(w, h, nplanes_);
+    AdaptiveMixer *mixer = adaptive_ ? &mixers_[tile] : nullptr;
+    const int steps = tile_steps(tile);
 
     // Sample positions in coding order, packed as plane << 28 | y << 14 | x.
     std::vector<uint32_t> order;
-    order.reserve(source_[0].size() * nplanes_);
+    order.reserve((size_t)tile_rect(tile, 0).w() * tile_rect(tile, 0).h() * nplanes_);
     for (int t = 0; t < steps; t++)
-        for (int p = 0; p < nplanes_; p++)
-            for_each_on_step(t - p, w[p], h[p], [&](int y, int x) {
+        for (int p = 0; p < nplanes_; p++) {
+            const TileRect &r = tile_rect(tile, p);
+            for_each_on_step(t - p, r.w(), r.h(), [&](int ty, int tx) {
+                const int x = r.x0 + tx, y = r.y0 + ty;
                 if (!(skip_blocks_ && skip_.skipped(p, x, y)))
                     order.push_back((uint32_t)p << 28 | (uint32_t)y << 14 | (uint32_t)x);
             });
-
-    coded_samples_ = order.size();
+        }
 
     // Chunks of samples: inputs and network outputs for one chunk are
-    // computed (on a second thread when we have one) while the previous chunk
+    // computed (on a second thread when pipelined) while the previous chunk
     // is range coded; the adaptive stage and the coder stay in order.
     struct Chunk {
         size_t first = 0;
@@ -81,7 +82,7 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
         std::vector<uint8_t> symbols;
         std::vector<int> contexts;
     };
-    auto compute = [this, &order, mf](Chunk &c) {
+    auto compute = [this, &order, mf, tile](Chunk &c) {
         c.inputs.resize((size_t)kEncodeChunk * ninputs_);
         c.logits.resize((size_t)kEncodeChunk * kVideoSymbols);
         c.freqs.resize((size_t)kEncodeChunk * kVideoSymbols);
@@ -92,7 +93,7 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
             uint32_t o = order[c.first + i];
             int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
             float *in = &c.inputs[(size_t)i * ninputs_];
-            int P = video_context(planes_, p, x, y, inter_features_, mf, in);
+            int P = video_context(planes_, p, tile_rect(tile, p), x, y, inter_features_, mf, in);
             c.symbols[i] = (uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P);
             c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
         }
@@ -111,8 +112,8 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
             int sym = c.symbols[i];
             const uint32_t *t = g;
             uint32_t total = gtotal;
-            if (adaptive_) {
-                total = mixer_.mix(c.contexts[i], g, gtotal, f);
+            if (mixer) {
+                total = mixer->mix(c.contexts[i], g, gtotal, f);
                 t = f;
             }
             if (!calibrate_) {
@@ -121,15 +122,15 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
                 uint32_t o = order[c.first + i];
                 int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
                 int value = planes_[p].px[(size_t)y * planes_[p].w + x], P = (uint8_t)(value - sym);
-                ValueCalibration &calibration = calibration_[p];
+                ValueCalibration &calibration = calibration_[(size_t)tile * kMaxPlanes + p];
                 if (calibration.active())
                     encode_symbol(enc, cal, calibration.apply(t, P, cal), sym);
                 else
                     encode_symbol(enc, t, total, sym);
                 calibration.update(t, P, value);
             }
-            if (adaptive_)
-                mixer_.update(c.contexts[i], sym, g, gtotal);
+            if (mixer)
+                mixer->update(c.contexts[i], sym, g, gtotal);
         }
     };
     const size_t nchunks = (order.size() + kEncodeChunk - 1) / kEncodeChunk;
@@ -140,7 +141,6 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
         c.n = (int)std::min<size_t>(kEncodeChunk, order.size() - c.first);
         return c;
     };
-    const bool pipelined = runner_->threads() > 1 && !runner_->on_cuda();
     if (nchunks)
         compute(prepare(0));
     for (size_t k = 0; k < nchunks; k++) {
@@ -156,6 +156,7 @@ void VideoCodec::encode_batched(RangeEncoder &enc)
         if (next.valid())
             next.get();
     }
+    return order.size();
 }
 
 // Frame adaptation (format.md 7.4), encoder side: the fit runs on a sample of
@@ -196,7 +197,8 @@ AdaptationSample VideoCodec::collect_sample(size_t max_n, size_t *coded) const
                 if (i++ % every)
                     continue;
                 s.inputs.resize((size_t)(s.n + 1) * ninputs_);
-                int P = video_context(planes_, p, x, y, inter_features_, mf, &s.inputs[(size_t)s.n * ninputs_]);
+                const TileRect &r = tile_rect(tiles_.tile_at(x << planes_[p].sx, y << planes_[p].sy), p);
+                int P = video_context(planes_, p, r, x, y, inter_features_, mf, &s.inputs[(size_t)s.n * ninputs_]);
                 s.symbols.push_back((uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P));
                 s.n++;
             }
@@ -274,15 +276,18 @@ void VideoCodec::choose_skip_quarters()
         // The samples of every step-th candidate, with their inputs.
         std::vector<float> inputs;
         std::vector<uint8_t> symbols;
-        std::vector<int> contexts;
+        std::vector<int> contexts, tiles;
         for (size_t k = 0; k < cand.size(); k += step) {
             const int qx = (int)(cand[k] % q.nx), qy = (int)(cand[k] / q.nx);
             for (int y = qy * q.bh; y < std::min((qy + 1) * q.bh, s.h); y++)
                 for (int x = qx * q.bw; x < std::min((qx + 1) * q.bw, s.w); x++) {
+                    const int tile = tiles_.tile_at(x << s.sx, y << s.sy);
                     inputs.resize(inputs.size() + ninputs_);
-                    int P = video_context(planes_, p, x, y, inter_features_, mf, &inputs[inputs.size() - ninputs_]);
+                    int P = video_context(planes_, p, tile_rect(tile, p), x, y, inter_features_, mf,
+                                          &inputs[inputs.size() - ninputs_]);
                     symbols.push_back((uint8_t)(s.px[(size_t)y * s.w + x] - P));
                     contexts.push_back(adaptive_ ? AdaptiveMixer::context(&inputs[inputs.size() - ninputs_]) : 0);
+                    tiles.push_back(tile);
                 }
         }
         double saved = 0; // bits, scaled from the priced candidates to all
@@ -295,7 +300,7 @@ void VideoCodec::choose_skip_quarters()
                 uint32_t total = logits_to_freqs(&logits[(size_t)i * kVideoSymbols], kVideoSymbols, g.data());
                 const uint32_t *t = g.data();
                 if (adaptive_) { // as the adaptive stage stands before this frame
-                    total = mixer_.mix(contexts[first + i], g.data(), total, f.data());
+                    total = mixers_[tiles[first + i]].mix(contexts[first + i], g.data(), total, f.data());
                     t = f.data();
                 }
                 saved += step * std::log2((double)total / t[symbols[first + i]]);
@@ -335,7 +340,12 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
                              (calibrate_ ? kPacketCalibrated : 0));
     if (header_.tools & kToolFrameIndex)
         packet.push_back((uint8_t)(inter_ ? frames_since_key_ + 1 : 0));
-    RangeEncoder enc(packet);
+    // Tiled streams (format.md 5, 6.1): the frame's own data, one substream
+    // per tile, then the low bits of deep samples; else one stream for all.
+    const bool tiled = header_.tools & kToolTiles;
+    const int ntiles = tiles_.count();
+    std::vector<std::vector<uint8_t>> sub(tiled ? 1 + ntiles + (depth_ > 8) : 0);
+    RangeEncoder enc(tiled ? sub[0] : packet);
     if (inter_) {
         estimate_and_align();
         encode_motion(enc, motion_);
@@ -360,17 +370,46 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
         put_offsets(enc, frame_offsets_);
     }
     runner_->set_bias_offsets(frame_offsets_);
-    if (wavefront)
-        code_wavefront<true>(&enc, nullptr);
-    else
-        encode_batched(enc);
+    std::vector<RangeEncoder> tile_encoders;
+    std::vector<RangeEncoder *> tile_enc(ntiles, &enc);
+    if (tiled) {
+        enc.finish();
+        tile_encoders.reserve(ntiles);
+        for (int k = 0; k < ntiles; k++) {
+            tile_encoders.emplace_back(sub[1 + k]);
+            tile_enc[k] = &tile_encoders[k];
+        }
+    }
+    if (wavefront) {
+        code_wavefront<true>(tile_enc.data(), nullptr);
+    } else if (!tiled) {
+        coded_samples_ = encode_batched(0, enc, runner_->threads() > 1 && !runner_->on_cuda());
+    } else { // each thread takes the next tile
+        std::vector<size_t> coded(ntiles);
+        pool_->for_each(ntiles, [&](int k) { coded[k] = encode_batched(k, *tile_enc[k], false); });
+        coded_samples_ = 0;
+        for (size_t n : coded)
+            coded_samples_ += n;
+    }
+    for (RangeEncoder &e : tile_encoders)
+        e.finish();
+    std::optional<RangeEncoder> own_low;
+    if (tiled && depth_ > 8)
+        own_low.emplace(sub.back());
+    RangeEncoder &low = own_low ? *own_low : enc;
     if (depth_ > 8)
         for (int p = 0; p < nplanes_; p++) {
             const LowBitsReference ref = low_bits_reference(p);
-            encode_low_bits(enc, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
+            encode_low_bits(low, depth_, planes_[p].px.data(), low_[p].data(), planes_[p].w, planes_[p].h,
                             inter_ ? &ref : nullptr);
         }
-    enc.finish();
+    if (tiled) {
+        if (own_low)
+            own_low->finish();
+        put_substreams(packet, sub);
+    } else {
+        enc.finish();
+    }
     end_packet(packet);
     keep_reference();
     return !inter_;
