@@ -23,13 +23,16 @@ from video import ROOT, FFCodec, Failure, YUV, exit_on_failures, load_items, pyp
 
 
 def grid_for(spec, w, h):
-    """(cols, rows) of a grid spec for a w x h item: CxR, or N (tiles about N a side, at least 64)."""
+    """(cols, rows) of a grid spec for a w x h item: CxR (0x0: as liblmc's auto_tiles picks, about
+    256 a side, rounded up), or N (tiles of about N a side); at most one tile per 64 samples a side."""
+    most = lambda v: max(1, min(64, v // 64))  # noqa: E731
+    if spec == "0x0":
+        return tuple(max(1, min(most(v), -(-v // 256))) for v in (w, h))
     if "x" in spec:
         c, r = spec.split("x")
         return int(c), int(r)
     n = int(spec)
-    side = lambda v: max(1, min(64, v // 64, round(v / n)))  # noqa: E731
-    return side(w), side(h)
+    return tuple(max(1, min(most(v), round(v / n))) for v in (w, h))
 
 
 def grid_codec(spec, w, h, opt):

@@ -12,7 +12,12 @@ namespace lmc {
 
 constexpr uint32_t kMaxTotal = 1u << 16;
 
-class RangeEncoder {
+// Each coder has a cache line of its own: the coders of a frame's tiles sit
+// side by side in a vector and run on different threads, which would
+// otherwise write one line on every symbol (false sharing).
+constexpr size_t kCoderAlign = 64;
+
+class alignas(kCoderAlign) RangeEncoder {
 public:
     explicit RangeEncoder(std::vector<uint8_t> &out) : out_(out) {}
     // Codes the symbol occupying [cum, cum + freq) of [0, total).
@@ -30,7 +35,7 @@ private:
     uint64_t cache_size_ = 1;
 };
 
-class RangeDecoder {
+class alignas(kCoderAlign) RangeDecoder {
 public:
     // Bytes past the end read as zero; overrun() then says the stream was
     // too short, which callers treat as corrupt data. Decoders check it as

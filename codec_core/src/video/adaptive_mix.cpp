@@ -48,10 +48,31 @@ struct NegLog2 {
     }
 };
 
-int neglog2_16(uint64_t num, uint64_t den)
+// floor(num * 2^15 / den) for the 8 weights of one update, which share den:
+// one division, then per weight a multiply by its reciprocal and an exact
+// correction. num * 2^15 < 2^45 and den < 2^29 (numerator()), so the
+// double product is within one of the quotient, and the integer checks fix
+// it: the same v as the division, with 8 divisions turned into one.
+struct Quotient {
+    double inv;
+    uint64_t den;
+    explicit Quotient(uint64_t d) : inv(1.0 / (double)d), den(d) {}
+    uint64_t operator()(uint64_t num) const
+    {
+        const uint64_t a = num << 15;
+        uint64_t q = (uint64_t)((double)a * inv);
+        while (q * den > a)
+            q--;
+        while ((q + 1) * den <= a)
+            q++;
+        return q;
+    }
+};
+
+int neglog2_16(uint64_t num, const Quotient &div)
 {
     static const NegLog2 table;
-    const uint64_t v = (num << 15) / den; // p * 2^15
+    const uint64_t v = div(num);          // p * 2^15
     return v >= 32768 ? 0 : table.k[v];  // logit_lut(0) = 2^15
 }
 
@@ -116,10 +137,10 @@ LMC_SIMD_CLONES void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, 
         memset(&c, 0, sizeof c);
         c.epoch = epoch_;
     }
-    const uint64_t den = 16ull * gtotal * (c.n + 1);
+    const Quotient div(16ull * gtotal * (c.n + 1));
     bool halve = false;
     for (int k = 0; k < kWeights; k++) {
-        c.cost[k] += neglog2_16(numerator(kWeight[k], g[sym], c.count[sym], gtotal, c.n), den);
+        c.cost[k] += neglog2_16(numerator(kWeight[k], g[sym], c.count[sym], gtotal, c.n), div);
         halve |= c.cost[k] > kMaxCost;
     }
     if (halve)

@@ -63,20 +63,21 @@ void VideoCodec::step_inputs(StepSample *s, int n, float *inputs) const
     }
 }
 
-// The in-order part of a step of one tile: mixing, calibration, coding.
+// The in-order part of a step of one tile: the frequency table from the
+// network's logits, mixing, calibration, coding. Each sample's tables are
+// made and used at once, so they stay in the L1 cache (a pass making the
+// whole step's tables first moved 1 KB a sample through L2 and back).
 template <bool kEncode>
-void VideoCodec::step_code(const StepSample *s, int n, const uint32_t *freqs, const uint32_t *totals,
-                           RangeEncoder *enc, RangeDecoder *dec)
+void VideoCodec::step_code(const StepSample *s, int n, const int32_t *logits, RangeEncoder *enc, RangeDecoder *dec)
 {
     const int d = header_.kind == LMC_KIND_GEN ? header_.max_error : 0;
-    uint32_t f[kVideoSymbols], cal[kVideoSymbols], bins[kVideoSymbols];
+    uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols], bins[kVideoSymbols];
     for (int i = 0; i < n; i++) {
         const StepSample &q = s[i];
         PlaneState &ps = planes_[q.p];
         AdaptiveMixer *mixer = adaptive_ ? &mixers_[q.tile] : nullptr;
         size_t at = (size_t)q.y * ps.w + q.x;
-        const uint32_t *g = &freqs[(size_t)i * kVideoSymbols];
-        uint32_t total = totals[i];
+        const uint32_t total = logits_to_freqs(&logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
         int value;
         if (d == 0) {
             const uint32_t *t = g;
@@ -144,22 +145,16 @@ void VideoCodec::code_tile(int tile, RangeEncoder *enc, RangeDecoder *dec)
         std::vector<StepSample> s;
         std::vector<float> inputs;
         std::vector<int32_t> logits;
-        std::vector<uint32_t> freqs, totals;
     } b;
     b.s.resize(widest);
     b.inputs.resize(widest * ninputs_);
     b.logits.resize(widest * kVideoSymbols);
-    b.freqs.resize(widest * kVideoSymbols);
-    b.totals.resize(widest);
     const int steps = tile_steps(tile);
     for (int t = 0; t < steps; t++) {
         const int n = step_samples(tile, t, b.s.data());
         step_inputs(b.s.data(), n, b.inputs.data());
         runner_->run(b.inputs.data(), n, b.logits.data());
-        for (int i = 0; i < n; i++)
-            b.totals[i] = logits_to_freqs(&b.logits[(size_t)i * kVideoSymbols], kVideoSymbols,
-                                          &b.freqs[(size_t)i * kVideoSymbols]);
-        step_code<kEncode>(b.s.data(), n, b.freqs.data(), b.totals.data(), enc, dec);
+        step_code<kEncode>(b.s.data(), n, b.logits.data(), enc, dec);
         check_data(dec);
     }
 }
@@ -168,14 +163,28 @@ template <bool kEncode>
 void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *dec)
 {
     const int ntiles = tiles_.count();
-    // The CPU with several tiles: each thread takes the next tile.
+    // The CPU with several tiles: each thread takes the next tile, the
+    // tiles with the most samples to code (those outside skip blocks) first,
+    // so that no thread is left with a large one at the end of the frame.
     if (ntiles > 1 && !runner_->on_cuda()) {
+        std::vector<std::pair<size_t, int>> work(ntiles); // (coded samples, tile)
         coded_samples_ = 0;
-        pool_->for_each(ntiles, [&](int k) { code_tile<kEncode>(k, kEncode ? enc[k] : nullptr, kEncode ? nullptr : dec[k]); });
-        for (int p = 0; p < nplanes_; p++)
-            for (int y = 0; y < planes_[p].h; y++)
-                for (int x = 0; x < planes_[p].w; x++)
-                    coded_samples_ += !(skip_blocks_ && skip_.skipped(p, x, y));
+        for (int k = 0; k < ntiles; k++) {
+            size_t n = 0;
+            for (int p = 0; p < nplanes_; p++) {
+                const TileRect &r = tile_rect(k, p);
+                for (int y = r.y0; y < r.y1; y++)
+                    for (int x = r.x0; x < r.x1; x++)
+                        n += !(skip_blocks_ && skip_.skipped(p, x, y));
+            }
+            work[k] = {n, k};
+            coded_samples_ += n;
+        }
+        std::sort(work.begin(), work.end(), [](auto &a, auto &b) { return a.first > b.first; });
+        pool_->for_each(ntiles, [&](int i) {
+            const int k = work[i].second;
+            code_tile<kEncode>(k, kEncode ? enc[k] : nullptr, kEncode ? nullptr : dec[k]);
+        });
         return;
     }
     // Lockstep: step t of every tile in one batch (a GPU call, or parts of
@@ -191,27 +200,19 @@ void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *d
     std::vector<int> first(ntiles + 1);
     inputs_.resize(widest * ninputs_);
     logits_.resize(widest * kVideoSymbols);
-    freqs_.resize(widest * kVideoSymbols);
-    freq_totals_.resize(widest);
 
-    // Per step, everything before the range coder (inputs, network,
-    // frequency tables) is independent from sample to sample: it runs in
-    // parallel parts; mixing and coding then go in order.
+    // Per step, the inputs and the network are independent from sample to
+    // sample: they run in parallel parts; tables, mixing and coding then go
+    // in order within each tile.
     auto inputs = [&](int begin, int end) { step_inputs(&s[begin], end - begin, &inputs_[(size_t)begin * ninputs_]); };
-    auto tables = [&](int begin, int end) {
-        for (int i = begin; i < end; i++)
-            freq_totals_[i] = logits_to_freqs(&logits_[(size_t)i * kVideoSymbols], kVideoSymbols,
-                                              &freqs_[(size_t)i * kVideoSymbols]);
-    };
     auto cpu_part = [&](int begin, int end) {
         inputs(begin, end);
         runner_->run(&inputs_[(size_t)begin * ninputs_], end - begin, &logits_[(size_t)begin * kVideoSymbols]);
-        tables(begin, end);
     };
     auto code = [&](int k) {
-        const int b = first[k], n = first[k + 1] - b;
-        step_code<kEncode>(&s[b], n, &freqs_[(size_t)b * kVideoSymbols], &freq_totals_[b],
-                           kEncode ? enc[k] : nullptr, kEncode ? nullptr : dec[k]);
+        const int b = first[k];
+        step_code<kEncode>(&s[b], first[k + 1] - b, &logits_[(size_t)b * kVideoSymbols], kEncode ? enc[k] : nullptr,
+                           kEncode ? nullptr : dec[k]);
     };
     // Samples per part: below that a thread hand-off costs more than it saves.
     // With the SIMD kernel a sample takes well under a microsecond before the
@@ -230,7 +231,6 @@ void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *d
         if (runner_->on_cuda()) {
             pool_->run(n, kMinPart, inputs);
             runner_->run(inputs_.data(), n, logits_.data());
-            pool_->run(n, kMinPart, tables);
         } else {
             pool_->run(n, kMinPart, cpu_part);
         }
