@@ -72,21 +72,19 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
 
     // Chunks of samples: inputs and network outputs for one chunk are
     // computed (on a second thread when pipelined) while the previous chunk
-    // is range coded; the adaptive stage and the coder stay in order.
+    // is range coded; tables, the adaptive stage and the coder stay in order
+    // (each sample's tables made where they are used, as in the decoder).
     struct Chunk {
         size_t first = 0;
         int n = 0;
         std::vector<float> inputs;
         std::vector<int32_t> logits;
-        std::vector<uint32_t> freqs, totals; // the network's frequency tables
         std::vector<uint8_t> symbols;
         std::vector<int> contexts;
     };
     auto compute = [this, &order, mf, tile](Chunk &c) {
         c.inputs.resize((size_t)kEncodeChunk * ninputs_);
         c.logits.resize((size_t)kEncodeChunk * kVideoSymbols);
-        c.freqs.resize((size_t)kEncodeChunk * kVideoSymbols);
-        c.totals.resize(kEncodeChunk);
         c.symbols.resize(kEncodeChunk);
         c.contexts.resize(kEncodeChunk);
         for (int i = 0; i < c.n; i++) {
@@ -98,17 +96,11 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
             c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
         }
         runner_->run(c.inputs.data(), c.n, c.logits.data());
-        for (int i = 0; i < c.n; i++)
-            c.totals[i] = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols,
-                                          &c.freqs[(size_t)i * kVideoSymbols]);
     };
-    // The frequency tables are made on the computing side: since the value
-    // calibration (0.6) the coding side, with mixing, calibration and coding,
-    // is the longer one.
-    uint32_t f[kVideoSymbols], cal[kVideoSymbols];
+    uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols];
     auto code = [&](const Chunk &c) {
         for (int i = 0; i < c.n; i++) {
-            const uint32_t *g = &c.freqs[(size_t)i * kVideoSymbols], gtotal = c.totals[i];
+            const uint32_t gtotal = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
             int sym = c.symbols[i];
             const uint32_t *t = g;
             uint32_t total = gtotal;
@@ -134,7 +126,7 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
         }
     };
     const size_t nchunks = (order.size() + kEncodeChunk - 1) / kEncodeChunk;
-    Chunk chunk[2];
+    thread_local Chunk chunk[2]; // kept: 2 MB of logits a chunk, page faults if made per call
     auto prepare = [&](size_t k) -> Chunk & {
         Chunk &c = chunk[k % 2];
         c.first = k * kEncodeChunk;
