@@ -74,7 +74,7 @@ def make_clip(ffmpeg, src, size, frames, tmp):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--frames", type=int, default=8)
+    ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--sizes", default="cif,720p,1080p")
     ap.add_argument("--codecs", default="lmc_video,ffv1,x264")
     ap.add_argument("--threads", type=int, default=2)

@@ -129,6 +129,17 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void layer_vnni(const int
                                 _mm512_min_epi32(hi, _mm512_max_epi32(lo, _mm512_sra_epi32(*acc[s], sh))));
     }
 }
+// Hidden outputs (0..127, one per int32, rows of so) of kGroup samples as the
+// next layer's quads (rows of sx): each output's low byte, in order; quads is
+// a multiple of 4 (16 outputs a store).
+__attribute__((target("avx512f,avx512bw"))) void pack_quads_vnni(const int32_t *act, int so, int quads, int32_t *x,
+                                                                 int sx)
+{
+    for (int s = 0; s < kGroup; s++)
+        for (int q = 0; q < quads; q += 4)
+            _mm_storeu_si128((__m128i *)(x + (size_t)s * sx + q),
+                             _mm512_cvtepi32_epi8(_mm512_loadu_si512(act + (size_t)s * so + 4 * q)));
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -172,20 +183,28 @@ void IntMlpKernel::run_vnni(const float *in, int batch, int32_t *logits, uint8_t
             for (int k = 0; k < inputs_; k += 4) // x + 128; padding 128 stands for x = 0
                 quads[(size_t)s * Q + k / 4] = quad(u(k), u(k + 1), u(k + 2), u(k + 3));
         }
+        // A whole group whose last layer has no padding writes its logits in place.
+        const bool direct = n == kGroup && layers_.back().out_pad == outputs_;
         for (size_t l = 0; l < layers_.size(); l++) {
             const Layer &L = layers_[l];
-            layer_vnni(L.w8.data(), L.bias.data(), L.quads, L.out_pad, L.shift, L.hidden, quads.data(), Q,
-                       act.data(), O);
-            if (l + 1 == layers_.size())
+            const bool last = l + 1 == layers_.size();
+            int32_t *out = last && direct ? logits + (size_t)i0 * outputs_ : act.data();
+            layer_vnni(L.w8.data(), L.bias.data(), L.quads, L.out_pad, L.shift, L.hidden, quads.data(), Q, out,
+                       last && direct ? outputs_ : O);
+            if (last)
                 break;
             const int next = layers_[l + 1].quads; // hidden outputs are 0..127: bytes as they are
+            if (next % 4 == 0) {
+                pack_quads_vnni(act.data(), O, next, quads.data(), Q);
+                continue;
+            }
             for (int s = 0; s < kGroup; s++) {
                 const int32_t *a = &act[(size_t)s * O];
                 for (int q = 0; q < next; q++)
                     quads[(size_t)s * Q + q] = quad(a[4 * q], a[4 * q + 1], a[4 * q + 2], a[4 * q + 3]);
             }
         }
-        for (int s = 0; s < n; s++)
+        for (int s = 0; s < n && !direct; s++)
             memcpy(logits + (size_t)(i0 + s) * outputs_, &act[(size_t)s * O], sizeof(int32_t) * outputs_);
     }
 }
