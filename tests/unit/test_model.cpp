@@ -63,6 +63,16 @@ static void check_table_hash(uint32_t (*to_freqs)(const int32_t *, int, uint32_t
 TEST(FreqTable, GoldenHashOfTables) { check_table_hash(logits_to_freqs); }
 TEST(FreqTable, GoldenHashOfTablesReference) { check_table_hash(logits_to_freqs_reference); }
 
+// The path of a GPU decoder: the table indices made where the logits are, the
+// frequencies from them.
+static uint32_t freqs_through_indices(const int32_t *logits, int n, uint32_t *g)
+{
+    std::vector<uint8_t> k(n);
+    logits_to_indices(logits, n, k.data());
+    return indices_to_freqs(k.data(), n, g);
+}
+TEST(FreqTable, GoldenHashOfTablesThroughIndices) { check_table_hash(freqs_through_indices); }
+
 // Every n the codecs use and odd ones (the SIMD step's tail), random logits.
 TEST(FreqTable, SimdEqualsReference)
 {
@@ -73,9 +83,11 @@ TEST(FreqTable, SimdEqualsReference)
             const int spread = trial % 3 == 0 ? 65535 : trial % 3 == 1 ? 4000 : 300;
             for (int &v : logits)
                 v = (int32_t)(rng() % spread) - spread / 2;
-            std::vector<uint32_t> a(n), b(n);
+            std::vector<uint32_t> a(n), b(n), c(n);
             ASSERT_EQ(logits_to_freqs(logits.data(), n, a.data()), logits_to_freqs_reference(logits.data(), n, b.data()));
             ASSERT_EQ(a, b) << "n " << n << " trial " << trial;
+            ASSERT_EQ(freqs_through_indices(logits.data(), n, c.data()), logits_to_freqs(logits.data(), n, a.data()));
+            ASSERT_EQ(a, c) << "n " << n << " trial " << trial;
         }
 }
 
@@ -157,6 +169,11 @@ TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
         r->run_torch(in.data(), B, batched.data());
         r->run_integer(in.data(), B, integer.data());
         ASSERT_EQ(batched, integer) << name;
+        std::vector<uint8_t> k((size_t)B * N), want((size_t)B * N);
+        r->run_indices(in.data(), B, k.data()); // a GPU makes these on the device
+        for (int i = 0; i < B; i++)
+            logits_to_indices(&integer[(size_t)i * N], N, &want[(size_t)i * N]);
+        ASSERT_EQ(k, want) << name;
         for (int i = 0; i < B; i += 97) {
             r->run_torch(&in[(size_t)i * F], 1, single.data());
             ASSERT_TRUE(std::equal(single.begin(), single.end(), &batched[(size_t)i * N])) << name << " row " << i;

@@ -67,6 +67,18 @@ __attribute__((target("avx2"))) static uint32_t lut_freqs_avx2(const int32_t *lo
 }
 #endif
 
+// Scales g (sum `sum`) to a total of about 2^16 - n, each at least 1; returns the total.
+__attribute__((always_inline)) static inline uint32_t normalise(uint32_t *g, int n, uint32_t sum)
+{
+    const uint64_t inv = (((uint64_t)(65536 - n)) << 32) / sum;
+    uint32_t total = 0;
+    for (int i = 0; i < n; i++) {
+        g[i] = 1 + mul_shr32(g[i], inv); // g <= 2^15, inv <= 2^33: the result < 2^16
+        total += g[i];
+    }
+    return total;
+}
+
 // Inlined into each clone of logits_to_freqs, so its loops get that clone's ISA.
 template <bool kSimd> __attribute__((always_inline)) static inline uint32_t to_freqs(const int32_t *logits, int n, uint32_t *g)
 {
@@ -78,13 +90,7 @@ template <bool kSimd> __attribute__((always_inline)) static inline uint32_t to_f
 #else
     sum = lut_freqs(logits, n, m, g);
 #endif
-    const uint64_t inv = (((uint64_t)(65536 - n)) << 32) / sum;
-    uint32_t total = 0;
-    for (int i = 0; i < n; i++) {
-        g[i] = 1 + mul_shr32(g[i], inv); // g <= 2^15, inv <= 2^33: the result < 2^16
-        total += g[i];
-    }
-    return total;
+    return normalise(g, n, sum);
 }
 
 LMC_SIMD_CLONES uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
@@ -95,6 +101,21 @@ LMC_SIMD_CLONES uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t 
 uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g)
 {
     return to_freqs<false>(logits, n, g);
+}
+
+void logits_to_indices(const int32_t *logits, int n, uint8_t *k)
+{
+    const int32_t m = *std::max_element(logits, logits + n);
+    for (int i = 0; i < n; i++)
+        k[i] = (uint8_t)std::min<uint32_t>((uint32_t)(m - logits[i]), 255);
+}
+
+LMC_SIMD_CLONES uint32_t indices_to_freqs(const uint8_t *k, int n, uint32_t *g)
+{
+    uint32_t sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += g[i] = kLut.v[k[i]];
+    return normalise(g, n, sum);
 }
 
 } // namespace lmc

@@ -24,4 +24,11 @@ uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);
 // The same without the AVX2 table step (the reference the tests compare with).
 uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g);
 
+// The table indices k_i = min(max(logits) - logit_i, 255) that the frequencies
+// depend on (format.md 2): a GPU makes them where the logits are and sends a
+// byte per symbol instead of four.
+void logits_to_indices(const int32_t *logits, int n, uint8_t *k);
+// Fills g from the indices: equal to logits_to_freqs of the logits they came from.
+uint32_t indices_to_freqs(const uint8_t *k, int n, uint32_t *g);
+
 } // namespace lmc

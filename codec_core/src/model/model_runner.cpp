@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "errors.h"
+#include "freq_table.h"
 
 namespace lmc {
 
@@ -35,6 +36,24 @@ struct ModelRunner::Torch {
     torch::Device device{torch::kCPU};
     std::vector<torch::Tensor> weight_t; // [in, out] float
     std::vector<torch::Tensor> bias;     // [out] float
+
+    // The network on the device: batch x outputs integer-valued floats there.
+    torch::Tensor logits(const Model &m, const float *in, int batch) const
+    {
+        auto x = torch::from_blob(const_cast<float *>(in), {batch, m.inputs}, torch::kFloat);
+        if (device.is_cuda())
+            x = x.to(device);
+        for (size_t l = 0; l < m.layers.size(); l++) {
+            const ModelLayer &layer = m.layers[l];
+            x = torch::addmm(bias[l], x, weight_t[l]);
+            x.mul_(1.0 / (double)(1u << layer.shift)).floor_();
+            if (layer.hidden)
+                x.clamp_(0, 127);
+            else
+                x.clamp_(-32767, 32767);
+        }
+        return x;
+    }
 };
 
 ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &device, int threads)
@@ -143,6 +162,27 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
         run_torch(in, batch, logits);
 }
 
+void ModelRunner::run_indices(const float *in, int batch, uint8_t *k)
+{
+    if (batch <= 0)
+        return;
+    const int N = model_->outputs;
+    if (!on_cuda()) {
+        thread_local std::vector<int32_t> logits;
+        logits.resize((size_t)batch * N);
+        run(in, batch, logits.data());
+        for (int i = 0; i < batch; i++)
+            logits_to_indices(&logits[(size_t)i * N], N, k + (size_t)i * N);
+        return;
+    }
+    c10::InferenceMode guard;
+    // Integer-valued floats below 2^24 (format.md 1): max - x and the clamp are exact.
+    torch::Tensor x = torch_->logits(*model_, in, batch);
+    auto m = std::get<0>(x.max(1, true));
+    x = (m - x).clamp_max_(255).to(torch::kUInt8).to(torch::kCPU).contiguous();
+    memcpy(k, x.data_ptr<uint8_t>(), (size_t)batch * N);
+}
+
 void ModelRunner::run_torch(const float *in, int batch, int32_t *logits)
 {
     c10::InferenceMode guard;
@@ -150,19 +190,8 @@ void ModelRunner::run_torch(const float *in, int batch, int32_t *logits)
     int threads = batch >= kParallelBatch ? threads_ : 1;
     if (!on_cuda() && at::get_num_threads() != threads)
         at::set_num_threads(threads);
-    auto x = torch::from_blob(const_cast<float *>(in), {batch, model_->inputs}, torch::kFloat);
-    if (on_cuda())
-        x = x.to(torch_->device);
-    for (size_t l = 0; l < model_->layers.size(); l++) {
-        const ModelLayer &layer = model_->layers[l];
-        x = torch::addmm(torch_->bias[l], x, torch_->weight_t[l]);
-        x.mul_(1.0 / (double)(1u << layer.shift)).floor_();
-        if (layer.hidden)
-            x.clamp_(0, 127);
-        else
-            x.clamp_(-32767, 32767);
-    }
-    x = x.to(torch::kCPU).to(torch::kInt32).contiguous();
+    // Logits fit 16 bits (|l| <= 32767): converted where they are, half the bytes cross.
+    auto x = torch_->logits(*model_, in, batch).to(torch::kInt16).to(torch::kCPU).to(torch::kInt32).contiguous();
     memcpy(logits, x.data_ptr<int32_t>(), sizeof(int32_t) * (size_t)batch * model_->outputs);
 }
 

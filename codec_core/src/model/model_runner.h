@@ -25,6 +25,10 @@ public:
 
     // in: batch x inputs integer-valued floats; out: batch x outputs logits.
     void run(const float *in, int batch, int32_t *logits);
+    // The frequency-table indices of the logits (freq_table.h), batch x
+    // outputs bytes. On CUDA they are made on the device, so a batch sends a
+    // byte per symbol back instead of a float; elsewhere from run().
+    void run_indices(const float *in, int batch, uint8_t *k);
     // The same computation through one path only (for tests and benchmarks).
     void run_torch(const float *in, int batch, int32_t *logits);
     void run_integer(const float *in, int batch, int32_t *logits) const;

@@ -99,8 +99,8 @@ private:
     int step_samples(int tile, int t, StepSample *out);
     void step_inputs(StepSample *s, int n, float *inputs) const;
     template <bool kEncode>
-    void step_code(const StepSample *s, int n, const int32_t *logits, class RangeEncoder *enc,
-                   class RangeDecoder *dec);
+    void step_code(const StepSample *s, int n, const int32_t *logits, const uint8_t *indices,
+                   class RangeEncoder *enc, class RangeDecoder *dec);
     template <bool kEncode>
     void code_wavefront(class RangeEncoder *const *enc, class RangeDecoder *const *dec);
     template <bool kEncode>
@@ -141,6 +141,7 @@ private:
     std::vector<ValueCalibration> calibration_; // tile x kMaxPlanes
     std::vector<float> inputs_;   // batch x ninputs_
     std::vector<int32_t> logits_;
+    std::vector<uint8_t> indices_; // CUDA: the frequency-table indices of a step (freq_table.h)
     std::unique_ptr<WorkerPool> pool_; // the wavefront's per-step work
     int adapt_ = 0;                        // encoder: fit bias offsets (set_adaptation)
     std::vector<int8_t> last_key_offsets_; // encoder: the last keyframe's fit (a warm start)

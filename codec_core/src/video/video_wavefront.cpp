@@ -67,8 +67,10 @@ void VideoCodec::step_inputs(StepSample *s, int n, float *inputs) const
 // network's logits, mixing, calibration, coding. Each sample's tables are
 // made and used at once, so they stay in the L1 cache (a pass making the
 // whole step's tables first moved 1 KB a sample through L2 and back).
+// From the network's logits, or (CUDA) the table indices made from them on the device.
 template <bool kEncode>
-void VideoCodec::step_code(const StepSample *s, int n, const int32_t *logits, RangeEncoder *enc, RangeDecoder *dec)
+void VideoCodec::step_code(const StepSample *s, int n, const int32_t *logits, const uint8_t *indices,
+                           RangeEncoder *enc, RangeDecoder *dec)
 {
     const int d = header_.kind == LMC_KIND_GEN ? header_.max_error : 0;
     uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols], bins[kVideoSymbols];
@@ -77,7 +79,8 @@ void VideoCodec::step_code(const StepSample *s, int n, const int32_t *logits, Ra
         PlaneState &ps = planes_[q.p];
         AdaptiveMixer *mixer = adaptive_ ? &mixers_[q.tile] : nullptr;
         size_t at = (size_t)q.y * ps.w + q.x;
-        const uint32_t total = logits_to_freqs(&logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
+        const uint32_t total = indices ? indices_to_freqs(&indices[(size_t)i * kVideoSymbols], kVideoSymbols, g)
+                                       : logits_to_freqs(&logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
         int value;
         if (d == 0) {
             const uint32_t *t = g;
@@ -154,7 +157,7 @@ void VideoCodec::code_tile(int tile, RangeEncoder *enc, RangeDecoder *dec)
         const int n = step_samples(tile, t, b.s.data());
         step_inputs(b.s.data(), n, b.inputs.data());
         runner_->run(b.inputs.data(), n, b.logits.data());
-        step_code<kEncode>(b.s.data(), n, b.logits.data(), enc, dec);
+        step_code<kEncode>(b.s.data(), n, b.logits.data(), nullptr, enc, dec);
         check_data(dec);
     }
 }
@@ -198,8 +201,10 @@ void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *d
     }
     std::vector<StepSample> s(widest);
     std::vector<int> first(ntiles + 1);
+    const bool cuda = runner_->on_cuda();
     inputs_.resize(widest * ninputs_);
-    logits_.resize(widest * kVideoSymbols);
+    logits_.resize(cuda ? 0 : widest * kVideoSymbols);
+    indices_.resize(cuda ? widest * kVideoSymbols : 0);
 
     // Per step, the inputs and the network are independent from sample to
     // sample: they run in parallel parts; tables, mixing and coding then go
@@ -211,8 +216,9 @@ void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *d
     };
     auto code = [&](int k) {
         const int b = first[k];
-        step_code<kEncode>(&s[b], first[k + 1] - b, &logits_[(size_t)b * kVideoSymbols], kEncode ? enc[k] : nullptr,
-                           kEncode ? nullptr : dec[k]);
+        const size_t at = (size_t)b * kVideoSymbols;
+        step_code<kEncode>(&s[b], first[k + 1] - b, cuda ? nullptr : &logits_[at], cuda ? &indices_[at] : nullptr,
+                           kEncode ? enc[k] : nullptr, kEncode ? nullptr : dec[k]);
     };
     // Samples per part: below that a thread hand-off costs more than it saves.
     // With the SIMD kernel a sample takes well under a microsecond before the
@@ -228,9 +234,9 @@ void VideoCodec::code_wavefront(RangeEncoder *const *enc, RangeDecoder *const *d
             n += step_samples(k, t, &s[n]);
         }
         first[ntiles] = n;
-        if (runner_->on_cuda()) {
+        if (cuda) {
             pool_->run(n, kMinPart, inputs);
-            runner_->run(inputs_.data(), n, logits_.data());
+            runner_->run_indices(inputs_.data(), n, indices_.data());
         } else {
             pool_->run(n, kMinPart, cpu_part);
         }
