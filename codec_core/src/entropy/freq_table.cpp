@@ -67,6 +67,16 @@ __attribute__((target("avx2"))) static uint32_t lut_freqs_avx2(const int32_t *lo
 }
 #endif
 
+// The largest logit: a plain reduction, which compilers vectorise
+// (std::max_element keeps the position and stays scalar).
+__attribute__((always_inline)) static inline int32_t max_logit(const int32_t *logits, int n)
+{
+    int32_t m = logits[0];
+    for (int i = 1; i < n; i++)
+        m = std::max(m, logits[i]);
+    return m;
+}
+
 // Scales g (sum `sum`) to a total of about 2^16 - n, each at least 1; returns the total.
 __attribute__((always_inline)) static inline uint32_t normalise(uint32_t *g, int n, uint32_t sum)
 {
@@ -82,7 +92,7 @@ __attribute__((always_inline)) static inline uint32_t normalise(uint32_t *g, int
 // Inlined into each clone of logits_to_freqs, so its loops get that clone's ISA.
 template <bool kSimd> __attribute__((always_inline)) static inline uint32_t to_freqs(const int32_t *logits, int n, uint32_t *g)
 {
-    const int32_t m = *std::max_element(logits, logits + n);
+    const int32_t m = max_logit(logits, n);
     uint32_t sum;
 #if defined(__x86_64__) && defined(__GNUC__)
     static const bool avx2 = __builtin_cpu_supports("avx2");
@@ -105,7 +115,7 @@ uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g)
 
 void logits_to_indices(const int32_t *logits, int n, uint8_t *k)
 {
-    const int32_t m = *std::max_element(logits, logits + n);
+    const int32_t m = max_logit(logits, n);
     for (int i = 0; i < n; i++)
         k[i] = (uint8_t)std::min<uint32_t>((uint32_t)(m - logits[i]), 255);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -88,10 +89,17 @@ inline int video_context(const PlaneState *planes, int plane, const TileRect &r,
                          bool inter_features, const MotionField *mf, float *f)
 {
     const PlaneState &p = planes[plane];
-    int W = neighbour(p, r, x - 1, y), WW = neighbour(p, r, x - 2, y);
-    int NW = neighbour(p, r, x - 1, y - 1), N = neighbour(p, r, x, y - 1), NE = neighbour(p, r, x + 1, y - 1);
-    int NWW = neighbour(p, r, x - 2, y - 1), NN = neighbour(p, r, x, y - 2);
-    int NNW = neighbour(p, r, x - 1, y - 2), NNE = neighbour(p, r, x + 1, y - 2);
+    // Inside the tile, two samples from its left and top edges and one from
+    // its right, every neighbour is the sample itself: read without the edge rules.
+    const bool inner = x >= r.x0 + 2 && x + 1 < r.x1 && y >= r.y0 + 2;
+    const uint8_t *row = p.px.data() + (size_t)y * p.w + x; // (x, y)
+    auto at_offset = [&](int dx, int dy) {
+        return inner ? row[(ptrdiff_t)dy * p.w + dx] : neighbour(p, r, x + dx, y + dy);
+    };
+    int W = at_offset(-1, 0), WW = at_offset(-2, 0);
+    int NW = at_offset(-1, -1), N = at_offset(0, -1), NE = at_offset(1, -1);
+    int NWW = at_offset(-2, -1), NN = at_offset(0, -2);
+    int NNW = at_offset(-1, -2), NNE = at_offset(1, -2);
     int med = med_predict(W, N, NW);
     size_t at = (size_t)y * p.w + x;
     bool intra_block = mf && mf->intra[motion_block(*mf, p, x, y)];
@@ -117,8 +125,11 @@ inline int video_context(const PlaneState *planes, int plane, const TileRect &r,
     int M = A[at];
     f[14] = intra_block ? -64.f : 64.f;
     f[15] = (float)clamp127((intra_block ? M : med) - P);
-    int t[4] = {clamp127(W - neighbour(A, p.w, r, x - 1, y)), clamp127(N - neighbour(A, p.w, r, x, y - 1)),
-                clamp127(NW - neighbour(A, p.w, r, x - 1, y - 1)), clamp127(NE - neighbour(A, p.w, r, x + 1, y - 1))};
+    auto anb = [&](int dx, int dy) {
+        return inner ? A[at + (ptrdiff_t)dy * p.w + dx] : neighbour(A, p.w, r, x + dx, y + dy);
+    };
+    int t[4] = {clamp127(W - anb(-1, 0)), clamp127(N - anb(0, -1)), clamp127(NW - anb(-1, -1)),
+                clamp127(NE - anb(1, -1))};
     for (int i = 0; i < 4; i++)
         f[16 + i] = (float)t[i];
     // The aligned frame is known everywhere: its samples right of and below
