@@ -50,6 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h.bit_depth = fs.bit_depth;
     if (fs.bit_depth > 8 && !(in.options & kSetTools))
         h.tools |= lmc::kToolDeepSamples;
+    h.tile_cols = fs.tile_cols;
+    h.tile_rows = fs.tile_rows;
+    if (fs.tile_cols * fs.tile_rows > 1 && !(in.options & kSetTools))
+        h.tools |= lmc::kToolTiles;
+    if (!(h.tools & lmc::kToolTiles)) // untiled: one tile (set tool bits may drop the grid)
+        h.tile_cols = h.tile_rows = 1;
     h.sample_rate = fs.sample_rate;
     h.channels = fs.channels;
     h.sample_fmt = audio ? LMC_SAMPLE_S16 : 0;
@@ -68,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lmc_codec *d = nullptr;
         lmc::StreamHeader plain = h;
         plain.tools = lmc::encoder_tools(fs.kind) | (fs.bit_depth > 8 ? lmc::kToolDeepSamples : 0);
+        plain.tile_cols = plain.tile_rows = 1;
         const std::vector<uint8_t> ph = lmc::write_stream_header(plain);
         lmc_config ignored;
         if (lmc_decoder_open(&d, ph.data(), ph.size(), &opts, &ignored, nullptr, 0) < 0)

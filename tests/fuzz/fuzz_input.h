@@ -26,6 +26,7 @@ struct FuzzStream {
     int kind, pix_fmt, width, height, max_error; // video and gen
     int sample_rate, channels, block_size;       // audio
     int bit_depth = 8;                           // video: 9..16 in deep streams
+    int tile_cols = 1, tile_rows = 1;            // video: tiled streams (format.md 6.1)
 };
 
 // Small frames keep a run at hundreds of inputs per second; every pixel
@@ -42,11 +43,12 @@ inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_YUVA420P, 16, 8, 0, 0, 0, 0},
     {LMC_KIND_VIDEO, LMC_PIX_YUV420P, 16, 16, 0, 0, 0, 0, 10},
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 8, 8, 0, 0, 0, 0, 16},
+    {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 128, 16, 0, 0, 0, 0, 8, 2, 1}, // two tiles, the smallest grid
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
 };
 constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
-constexpr int kFuzzVideoStreams = 11; // the video and gen entries come first
+constexpr int kFuzzVideoStreams = 12; // the video and gen entries come first
 
 enum : uint8_t { kKeepCrc = 1, kSetTools = 2, kSeek = 4 };
 

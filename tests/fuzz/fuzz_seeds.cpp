@@ -64,6 +64,8 @@ int main(int argc, char **argv)
         cfg.sample_fmt = LMC_SAMPLE_S16;
         cfg.block_size = fs.block_size;
         cfg.bit_depth = fs.bit_depth;
+        cfg.tile_cols = fs.tile_cols;
+        cfg.tile_rows = fs.tile_rows;
         cfg.model_dir = LMC_SOURCE_MODEL_DIR;
         lmc_codec *enc = nullptr;
         char err[512];

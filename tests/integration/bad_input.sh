@@ -28,9 +28,10 @@ elif op in ("dims", "damage"):
     if h < 0 or len(data) < h + 56:
         sys.exit("no LMC stream header in " + path)
     if op == "dims":                   # dims W H: claim other dimensions, valid CRC
+        crc = h + (54 if data[h + 4] == 3 else 52)  # version 3 adds the tile grid (format.md 4)
         data[h + 40:h + 44] = int(sys.argv[3]).to_bytes(4, "little")
         data[h + 44:h + 48] = int(sys.argv[4]).to_bytes(4, "little")
-        data[h + 52:h + 56] = zlib.crc32(bytes(data[h:h + 52])).to_bytes(4, "little")
+        data[crc:crc + 4] = zlib.crc32(bytes(data[h:crc])).to_bytes(4, "little")
     else:                              # damage: break the header (CRC mismatch)
         data[h + 20] ^= 0x55
 else:
