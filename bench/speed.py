@@ -4,6 +4,7 @@ beside FFV1 and x264 lossless on the same clips.
 
     /usr/bin/python3 bench/speed.py [--frames 8] [--sizes cif,720p,1080p] [--threads 2]
         [--device cuda] [--codecs lmc,ffv1,x264] [--peak-tops T] [--ffmpeg build/install/bin/ffmpeg]
+        [--clips build/speed_clips]
 
 Clips: python3-imageio's cockatoo.mp4 (Debian, pinned in bench/debs.py; 1280x720, a
 real camera clip, H.264), decoded with our ffmpeg and scaled (lanczos) to 352x288,
@@ -64,11 +65,14 @@ def codec_args(name, opt):
     }[name]
 
 
-def make_clip(ffmpeg, src, size, frames, tmp):
+def make_clip(ffmpeg, src, size, frames, tmp, keep=None):
+    """The clip as y4m and its framemd5; with keep, read from or written to keep/SIZE-FRAMES.y4m."""
     w, h = SIZES[size]
-    out = Path(tmp, f"{size}.y4m")
-    ffmpeg_run(ffmpeg, "-y", "-i", src, "-frames:v", frames, "-vf", f"scale={w}:{h}:flags=lanczos",
-               "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", out)
+    out = Path(keep or tmp, f"{size}-{frames}.y4m")
+    if not (keep and out.exists()):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ffmpeg_run(ffmpeg, "-y", "-i", src, "-frames:v", frames, "-vf", f"scale={w}:{h}:flags=lanczos",
+                   "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", out)
     return out, framemd5(ffmpeg, out, "yuv420p")[2]
 
 
@@ -81,6 +85,8 @@ def main():
     ap.add_argument("--device", default=None, help="-device for lmc_video (cpu, cuda)")
     ap.add_argument("--peak-tops", type=float, default=None, help="the device's measured int8 peak, Tops/s")
     ap.add_argument("--ffmpeg", default=str(ROOT / "build/install/bin/ffmpeg"))
+    ap.add_argument("--clips", default=None, help="keep the scaled clips in this folder, and use them when there "
+                    "(the GPU machine's FFmpeg takes them made here)")
     opt = ap.parse_args()
     command = shlex.join(["/usr/bin/python3", "bench/speed.py", *sys.argv[1:]])
     sizes = opt.sizes.split(",")
@@ -90,7 +96,7 @@ def main():
     rows, failures = [], []
     with tempfile.TemporaryDirectory(prefix="lmc-speed-") as tmp:
         for size in sizes:
-            clip, want = make_clip(opt.ffmpeg, src, size, opt.frames, tmp)
+            clip, want = make_clip(opt.ffmpeg, src, size, opt.frames, tmp, opt.clips)
             w, h = SIZES[size]
             samples = w * h * 3 // 2 * opt.frames
             for name in names:
