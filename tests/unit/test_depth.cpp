@@ -76,15 +76,25 @@ std::shared_ptr<ModelRunner> video_runner()
 
 } // namespace
 
+// The last case is tiled (format.md 6.1: 2 x 1 tiles, the low bits in a
+// substream of their own) and decoded on two threads.
 TEST(Depth, DeepFramesRoundTrip)
 {
-    for (auto [pix_fmt, depth] : {std::pair{LMC_PIX_YUV420P, 10}, {LMC_PIX_GBRP, 12}, {LMC_PIX_GRAY8, 16},
-                                  {LMC_PIX_GBRAP, 10}, {LMC_PIX_GRAY8, 9}}) {
-        const StreamHeader h = deep_header(pix_fmt, depth);
-        VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), dec(h, video_runner());
+    struct Case {
+        int pix_fmt, depth, tile_cols;
+    };
+    for (auto [pix_fmt, depth, tile_cols] : {Case{LMC_PIX_YUV420P, 10, 1}, {LMC_PIX_GBRP, 12, 1}, {LMC_PIX_GRAY8, 16, 1},
+                                             {LMC_PIX_GBRAP, 10, 1}, {LMC_PIX_GRAY8, 9, 1}, {LMC_PIX_YUV420P, 10, 2}}) {
+        const int W = 64 * tile_cols;
+        StreamHeader h = deep_header(pix_fmt, depth, W);
+        if (tile_cols > 1) {
+            h.tools |= kToolTiles;
+            h.tile_cols = tile_cols;
+        }
+        VideoCodec enc(h, video_runner()), stepwise(h, video_runner()), dec(h, runner("video-s.lmcm", 2));
         size_t raw_low_bits = 0, coded = 0;
         for (int i = 0; i < 3; i++) {
-            DeepFrame f = deep_frame(pix_fmt, depth, i);
+            DeepFrame f = deep_frame(pix_fmt, depth, i, W);
             std::vector<const uint8_t *> in;
             std::vector<uint8_t *> out;
             std::vector<int> strides;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "errors.h"
 #include "freq_table.h"
@@ -136,9 +137,10 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
     code_wavefront<false>(nullptr, tile_dec.data());
     for (RangeDecoder &d : tile_decoders)
         require_data(d.consumed_exactly(), excess);
-    const bool own_low = tiled && depth_ > 8;
-    RangeDecoder low_decoder = own_low ? RangeDecoder(sub.back().data, sub.back().size) : dec;
-    RangeDecoder &low = own_low ? low_decoder : dec;
+    std::optional<RangeDecoder> own_low;
+    if (tiled && depth_ > 8)
+        own_low.emplace(sub.back().data, sub.back().size);
+    RangeDecoder &low = own_low ? *own_low : dec;
     if (depth_ > 8)
         for (int p = 0; p < nplanes_; p++) {
             const LowBitsReference ref = low_bits_reference(p);
