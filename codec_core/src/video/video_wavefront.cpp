@@ -64,10 +64,10 @@ void VideoCodec::step_inputs(StepSample *s, int n, float *inputs) const
 }
 
 // The in-order part of a step of one tile: the frequency table from the
-// network's logits, mixing, calibration, coding. Each sample's tables are
-// made and used at once, so they stay in the L1 cache (a pass making the
-// whole step's tables first moved 1 KB a sample through L2 and back).
-// From the network's logits, or (CUDA) the table indices made from them on the device.
+// network's logits (or, on CUDA, from the table indices the device made of
+// them), mixing, calibration, coding. Each sample's tables are made and used
+// at once, so they stay in the L1 cache (a pass making the whole step's
+// tables first moved 1 KB a sample through L2 and back).
 template <bool kEncode>
 void VideoCodec::step_code(const StepSample *s, int n, const int32_t *logits, const uint8_t *indices,
                            RangeEncoder *enc, RangeDecoder *dec)
