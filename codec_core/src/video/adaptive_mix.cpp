@@ -78,16 +78,20 @@ int neglog2_16(uint64_t num, const Quotient &div)
 
 } // namespace
 
-AdaptiveMixer::AdaptiveMixer() : ctx_(static_cast<Context *>(std::calloc(kContexts, sizeof(Context))))
+AdaptiveMixer::AdaptiveMixer()
+    : ctx_(static_cast<Context *>(std::malloc(kContexts * sizeof(Context)))),
+      epoch_of_(static_cast<uint32_t *>(std::calloc(kContexts, sizeof(uint32_t))))
 {
-    if (!ctx_)
+    if (!ctx_ || !epoch_of_)
         throw std::bad_alloc();
 }
 
 void AdaptiveMixer::reset()
 {
-    if (++epoch_ == 0) // after 2^32 resets every stale context could look current
-        memset(ctx_.get(), 0, kContexts * sizeof(Context));
+    if (++epoch_ == 0) { // after 2^32 resets every stale context could look current
+        memset(epoch_of_.get(), 0, kContexts * sizeof(uint32_t));
+        epoch_ = 1;
+    }
 }
 
 int AdaptiveMixer::context(const float *f)
@@ -114,7 +118,7 @@ int AdaptiveMixer::best_weight(const Context &c) const
 LMC_SIMD_CLONES uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t gtotal, uint32_t *out) const
 {
     static const Context kEmpty{};
-    const Context &c = ctx_[ctx].epoch == epoch_ ? ctx_[ctx] : kEmpty;
+    const Context &c = epoch_of_[ctx] == epoch_ ? ctx_[ctx] : kEmpty;
     const int w = best_weight(c);
     const uint64_t den = 16ull * gtotal * (c.n + 1);
     const uint64_t scale = (kScaledTotal << 32) / den;
@@ -133,9 +137,9 @@ LMC_SIMD_CLONES uint32_t AdaptiveMixer::mix(int ctx, const uint32_t *g, uint32_t
 LMC_SIMD_CLONES void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, uint32_t gtotal)
 {
     Context &c = ctx_[ctx];
-    if (c.epoch != epoch_) {
+    if (epoch_of_[ctx] != epoch_) {
         memset(&c, 0, sizeof c);
-        c.epoch = epoch_;
+        epoch_of_[ctx] = epoch_;
     }
     const Quotient div(16ull * gtotal * (c.n + 1));
     bool halve = false;
@@ -146,11 +150,13 @@ LMC_SIMD_CLONES void AdaptiveMixer::update(int ctx, int sym, const uint32_t *g, 
     if (halve)
         for (uint32_t &v : c.cost)
             v >>= 1;
-    c.count[sym]++;
-    if (++c.n > kMaxCount) {
+    if (c.n < kMaxCount) {
+        c.count[sym]++;
+        c.n++;
+    } else { // the sample is counted, then every count halved (sym's may reach 256 first)
         c.n = 0;
-        for (uint16_t &v : c.count)
-            c.n += v = (uint16_t)(v >> 1);
+        for (int s = 0; s < 256; s++)
+            c.n += c.count[s] = (uint8_t)((c.count[s] + (s == sym)) >> 1);
     }
 }
 
