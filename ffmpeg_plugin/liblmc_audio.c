@@ -38,9 +38,6 @@
 #include "decode.h"
 #include "encode.h"
 
-/* Samples per channel in one packet (the liblmc block size). */
-#define LMC_AUDIO_BLOCK 4096
-
 typedef struct LMCAudioContext {
     const AVClass *class;
     lmc_codec *codec;
@@ -76,8 +73,8 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     }
     if (channels < 1 || channels > LMC_MAX_CHANNELS) {
         av_log(avctx, AV_LOG_ERROR,
-               "%d channels not supported: lmc_audio codes mono and stereo only "
-               "(use -ac 1 or -ac 2 to downmix)\n", channels);
+               "%d channels not supported: lmc_audio codes 1 to %d "
+               "(use -ac to downmix)\n", channels, LMC_MAX_CHANNELS);
         return AVERROR(EINVAL);
     }
 
@@ -86,7 +83,8 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     cfg.sample_rate = avctx->sample_rate;
     cfg.channels    = channels;
     cfg.sample_fmt  = LMC_SAMPLE_S16;
-    cfg.block_size  = LMC_AUDIO_BLOCK;
+    /* Samples per channel in one packet: liblmc's block, about a second. */
+    cfg.block_size  = lmc_audio_default_block(avctx->sample_rate);
     cfg.threads     = ff_lmc_threads(avctx);
     cfg.model       = s->model;
     cfg.model_dir   = s->model_dir;
@@ -96,7 +94,7 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     if (ret < 0)
         return ret;
 
-    avctx->frame_size          = LMC_AUDIO_BLOCK;
+    avctx->frame_size          = cfg.block_size;
     avctx->initial_padding     = 0;
     avctx->bits_per_raw_sample = 16;
     av_log(avctx, AV_LOG_VERBOSE, "liblmc %s, %d thread(s)\n",

@@ -4,6 +4,7 @@ model inputs with lmc_features.py. Items are returned per source so evaluation c
 report per source."""
 import json
 import os
+import subprocess
 from multiprocessing import Pool
 
 import numpy as np
@@ -99,18 +100,49 @@ def _audio_clip(args):
     return d
 
 
+# Rows of lmc-audio-rows (codec_core/tools/lmc_audio_rows.cpp): the adaptive
+# tool's inputs and symbols as liblmc's encoder makes them (docs/format.md 8.1).
+AUDIO_ROW = np.dtype([("f", "i1", lf.AUDIO_F), ("v", "u1"), ("k", "u1"), ("u", "<u8")])
+AUDIO_ROWS_TOOL = os.environ.get("LMC_AUDIO_ROWS", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "lmc", "codec_core", "lmc-audio-rows"))
+AUDIO_ROWS_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "audio-s.lmcm")
+
+
+def _audio_clip_rows(args):
+    a, rate, with_baseline = args
+    a = a if a.ndim == 2 else a[:, None]
+    out = subprocess.run([AUDIO_ROWS_TOOL, AUDIO_ROWS_MODEL, str(a.shape[1]), str(rate)],
+                         input=np.ascontiguousarray(a, dtype="<i2").tobytes(), capture_output=True, check=True)
+    r = np.frombuffer(out.stdout, AUDIO_ROW)
+    # Side information, roughly: a packet's fixed bytes and 3 bytes a channel
+    # (mode, shift, k0; LPC coefficients not counted).
+    blocks = -(-len(a) // 16384)
+    d = {"feats": np.array(r["f"]), "v": np.array(r["v"]), "u": r["u"].astype(np.int64),
+         "kk": r["k"].astype(np.int64), "side_bits": blocks * (lf.PACKET_OVERHEAD_BITS + 24 * a.shape[1])}
+    if with_baseline:
+        d["rice_bits"] = lf.rice_baseline_bits(a, lf.AUDIO_BLOCK)
+    return d
+
+
 def audio_split(corpus, split, block=lf.AUDIO_BLOCK, max_clips=0, with_baseline=False, procs=None,
-                k_offset=lf.K_OFFSET):
-    """Returns list of dicts: key, source, rate, channels, feats, v, u, kk, side_bits[, rice_bits]."""
+                k_offset=lf.K_OFFSET, rows="python"):
+    """Returns list of dicts: key, source, rate, channels, feats, v, u, kk, side_bits[, rice_bits].
+    rows: "python" for the features of format.md 8 (lmc_features.py, liblmc 0.9's
+    streams), "codec" for those of the adaptive tool (8.1) from lmc-audio-rows."""
     idx = split_index(corpus, split)["audio"]
     if max_clips:
         idx = idx[:max_clips]
     z = np.load(os.path.join(corpus, split, "audio.npz"))
-    jobs = [(z[c["key"]], block, with_baseline, k_offset) for c in idx]
+    if rows == "codec":
+        jobs = [(z[c["key"]], c["rate"], with_baseline) for c in idx]
+        work = _audio_clip_rows
+    else:
+        jobs = [(z[c["key"]], block, with_baseline, k_offset) for c in idx]
+        work = _audio_clip
     with Pool(procs or min(len(jobs), os.cpu_count() or 1)) as pool:
-        res = pool.map(_audio_clip, jobs, chunksize=4)
+        res = pool.map(work, jobs, chunksize=4)
     out = []
-    for c, d, (a, _, _, _) in zip(idx, res, jobs):
+    for c, d, (a, *_) in zip(idx, res, jobs):
         d.update(key=c["key"], source=c["key"].split("/")[0], rate=c["rate"], channels=c["channels"],
                  nsamples=int(a.size), pcm=a)
         out.append(d)

@@ -64,10 +64,11 @@ def eval_video(m, corpus, splits, max_frames=0, log=print):
     return rows
 
 
-def eval_audio(m, corpus, splits, max_clips=0, log=print, k_offset=2):
+def eval_audio(m, corpus, splits, max_clips=0, log=print, k_offset=2, audio_rows="python"):
     rows = []
     for split in splits:
-        clips = data.audio_split(corpus, split, max_clips=max_clips, with_baseline=True, k_offset=k_offset)
+        clips = data.audio_split(corpus, split, max_clips=max_clips, with_baseline=True, k_offset=k_offset,
+                                 rows=audio_rows)
         per = {}
         for c in clips:
             mb = float(lmcm.symbol_bits(m, c["feats"], c["v"]).sum())
@@ -115,14 +116,14 @@ def table(kind, rows):
     return "\n".join(out)
 
 
-def evaluate(model_path, corpus, splits, max_frames=0, max_clips=0, log=print, k_offset=2):
+def evaluate(model_path, corpus, splits, max_frames=0, max_clips=0, log=print, k_offset=2, audio_rows="python"):
     m = lmcm.read_lmcm(model_path)
     log("evaluating %s (%s, sha256 %s) on %s" % (model_path, m["name"], m["sha256"], ", ".join(splits)))
     if m["kind"] == 1:
         rows = eval_video(m, corpus, splits, max_frames, log)
         unit = "bits per 8-bit sample"
     else:
-        rows = eval_audio(m, corpus, splits, max_clips, log, k_offset)
+        rows = eval_audio(m, corpus, splits, max_clips, log, k_offset, audio_rows)
         unit = "bits per sample (per channel)"
     t = table(m["kind"], rows)
     log(t)
@@ -138,9 +139,12 @@ def main():
     ap.add_argument("--max-frames", type=int, default=0, help="video: at most this many frames per item")
     ap.add_argument("--max-clips", type=int, default=0)
     ap.add_argument("--k-offset", type=int, default=2, help="audio: encoder k rule offset (format.md: 2)")
+    ap.add_argument("--audio-rows", default="codec", choices=["codec", "python"],
+                    help="audio: the adaptive tool's rows from lmc-audio-rows (8.1), or liblmc 0.9's (8)")
     ap.add_argument("--json")
     a = ap.parse_args()
-    res = evaluate(a.model, a.corpus, a.splits, a.max_frames, a.max_clips, k_offset=a.k_offset)
+    res = evaluate(a.model, a.corpus, a.splits, a.max_frames, a.max_clips, k_offset=a.k_offset,
+                   audio_rows=a.audio_rows)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)

@@ -30,7 +30,7 @@ def load(family, corpus, split, cfg, args):
         Y = np.concatenate([it["Y"] for it in items])
     else:
         clips = data.audio_split(corpus, split, block=cfg.get("block", 4096), max_clips=args.max_items,
-                                 k_offset=cfg.get("k_offset", 2))
+                                 k_offset=cfg.get("k_offset", 2), rows=cfg.get("rows", "python"))
         X = np.concatenate([c["feats"] for c in clips])
         Y = np.concatenate([c["v"] for c in clips])
     log("%s %s: %d samples, features in %.1f s" % (family, split, len(Y), time.time() - t))
@@ -88,6 +88,6 @@ def main(family, doc):
                    os.path.join(args.logdir, cfg["name"] + "_loss.png"), "%s training" % cfg["name"])
     if args.eval:
         import evaluate
-        res = evaluate.evaluate(path, args.corpus, ["val", "test"], log=log)
+        res = evaluate.evaluate(path, args.corpus, ["val", "test"], log=log, audio_rows=cfg.get("rows", "python"))
         with open(os.path.join(args.logdir, cfg["name"] + "_eval.json"), "w") as f:
             json.dump(res, f, indent=1)

@@ -30,7 +30,7 @@ struct FuzzStream {
 };
 
 // Small frames keep a run at hundreds of inputs per second; every pixel
-// format, both video kinds, odd sizes and both channel counts are here.
+// format, both video kinds, odd sizes and mono, stereo and 5.1 audio are here.
 inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 16, 16, 0, 0, 0, 0},
     {LMC_KIND_VIDEO, LMC_PIX_YUV420P, 32, 16, 0, 0, 0, 0},
@@ -46,6 +46,7 @@ inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 128, 16, 0, 0, 0, 0, 8, 2, 1}, // two tiles, the smallest grid
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
+    {LMC_KIND_AUDIO, 0, 0, 0, 0, 48000, 6, 64},
 };
 constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
 constexpr int kFuzzVideoStreams = 12; // the video and gen entries come first

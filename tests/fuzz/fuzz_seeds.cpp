@@ -86,7 +86,7 @@ int main(int argc, char **argv)
             size_t size;
             int ret;
             if (audio) {
-                const std::vector<uint8_t> &w = wav[fs.channels - 1];
+                const std::vector<uint8_t> &w = wav[fs.channels > 1]; // speech for mono, music for more
                 ret = lmc_encode_audio(enc, w.data() + 4096 + (size_t)i * fs.block_size * 2 * fs.channels,
                                        fs.block_size - i, &pkt, &size);
             } else {

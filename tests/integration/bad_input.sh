@@ -77,7 +77,7 @@ expect_only_source_frames() {     # LABEL MIN
 # ------------------------------------------------------------------ sources
 make_video_src "$TMP/src.nut" yuv420p 64x48 5 5
 video_hashes "$TMP/src.v" "$TMP/src.nut" -pix_fmt yuv420p
-ff -f lavfi -i "sine=f=300:r=16000:d=1" -ac 2 -c:a pcm_s16le "$TMP/src.wav"
+ff -f lavfi -i "sine=f=300:r=16000:d=3" -ac 2 -c:a pcm_s16le "$TMP/src.wav"   # 3 packets
 for ext in mkv nut; do
     ff -i "$TMP/src.nut" -c:v lmc_video -g 3 "$TMP/video.$ext"   # keyframes: 0, 3
     ff -i "$TMP/src.wav" -c:a lmc_audio "$TMP/audio.$ext"

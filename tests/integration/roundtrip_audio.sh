@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# lmc_audio is lossless: WAV -> MKV/NUT -> WAV gives the same PCM md5, for mono
-# and stereo s16, odd lengths (1 sample, one block + 1, ...), edge values, and
-# a real recording when samples/ has one. Formats it does not code are refused
-# with a clear error.
+# lmc_audio is lossless: WAV -> MKV/NUT -> WAV gives the same PCM md5, for mono,
+# stereo and 5.1 s16, odd lengths (1 sample, one block + 1, ...), edge values,
+# and a real recording when samples/ has one. Formats it does not code are
+# refused with a clear error.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -46,17 +46,20 @@ roundtrip() {
     done
 }
 
-# Block size is 4096 samples: 1, 4095, 4096, 4097 and a few blocks + a tail.
+# Blocks of about a second (lmc_audio_default_block: 16384 samples at 44.1
+# kHz, 8192 at 8 kHz): 1 sample, one block + 1, a few blocks + a tail.
 for ch in 1 2; do
-    for n in 1 4097 9000; do
+    for n in 1 16385 40000; do
         make_wav "$TMP/tone_${ch}ch_$n.wav" 44100 "$ch" "$n" tone
         roundtrip "$TMP/tone_${ch}ch_$n.wav" "tone_${ch}ch_$n"
     done
 done
-make_wav "$TMP/tone_1ch_4096_8k.wav" 8000 1 4096 tone
-roundtrip "$TMP/tone_1ch_4096_8k.wav" tone_1ch_4096_8k
+make_wav "$TMP/tone_1ch_8192_8k.wav" 8000 1 8192 tone
+roundtrip "$TMP/tone_1ch_8192_8k.wav" tone_1ch_8192_8k
 make_wav "$TMP/tone_2ch_4095_48k.wav" 48000 2 4095 tone
 roundtrip "$TMP/tone_2ch_4095_48k.wav" tone_2ch_4095_48k
+make_wav "$TMP/tone_6ch.wav" 48000 6 20000 tone
+roundtrip "$TMP/tone_6ch.wav" tone_6ch
 make_wav "$TMP/silence.wav" 16000 2 5000 silence
 roundtrip "$TMP/silence.wav" silence_2ch
 make_wav "$TMP/extremes.wav" 22050 2 5000 extremes
@@ -68,21 +71,21 @@ for wav in "$SAMPLES"/*.wav; do
     name=$(basename "$wav" .wav)
     ff -i "$wav" -t 1 -c:a pcm_s16le "$TMP/real_$name.wav"
     ch=$(probe "$TMP/real_$name.wav" channels)
-    if [ "$ch" -gt 2 ]; then log "skipping $wav: $ch channels"; continue; fi
+    if [ "$ch" -gt 8 ]; then log "skipping $wav: $ch channels"; continue; fi
     roundtrip "$TMP/real_$name.wav" "real_$name"
 done
 
-# Refused with a clear message: 3 channels, and non-s16 samples.
-make_wav "$TMP/three.wav" 8000 3 100 tone
-rc=$(ff_rc "$TMP/three.log" -loglevel error -i "$TMP/three.wav" -c:a lmc_audio -f null -)
-check_no_crash "$rc" "$TMP/three.log" "3 channels"
-[ "$rc" != 0 ] || fail "3-channel input was accepted"
-grep -q "mono and stereo" "$TMP/three.log" || { cat "$TMP/three.log" >&2; fail "no clear message for 3 channels"; }
+# Refused with a clear message: 9 channels, and non-s16 samples.
+make_wav "$TMP/nine.wav" 8000 9 100 tone
+rc=$(ff_rc "$TMP/nine.log" -loglevel error -i "$TMP/nine.wav" -c:a lmc_audio -f null -)
+check_no_crash "$rc" "$TMP/nine.log" "9 channels"
+[ "$rc" != 0 ] || fail "9-channel input was accepted"
+grep -q "codes 1 to 8" "$TMP/nine.log" || { cat "$TMP/nine.log" >&2; fail "no clear message for 9 channels"; }
 
-rc=$(ff_rc "$TMP/s32.log" -loglevel error -i "$TMP/tone_1ch_4097.wav" -c:a lmc_audio -sample_fmt s32 -f null -)
+rc=$(ff_rc "$TMP/s32.log" -loglevel error -i "$TMP/tone_1ch_16385.wav" -c:a lmc_audio -sample_fmt s32 -f null -)
 check_no_crash "$rc" "$TMP/s32.log" "s32 input"
 [ "$rc" != 0 ] || fail "s32 samples were accepted"
 grep -qi "sample format" "$TMP/s32.log" || { cat "$TMP/s32.log" >&2; fail "no clear message for s32"; }
-log "3 channels and s32 refused with clear messages"
+log "9 channels and s32 refused with clear messages"
 
 pass

@@ -264,6 +264,17 @@ TEST(Api, OlderGoldenVideoStreamsStillDecode)
     }
 }
 
+// Audio streams of liblmc 0.9 and before (LPC sent per block, format.md 8).
+TEST(Api, OlderGoldenAudioStreamStillDecodes)
+{
+    const std::string path = data_path("golden_v9_audio_stereo.lmcs");
+    Stream golden;
+    ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;
+    std::string want;
+    std::ifstream(path + ".sha256") >> want;
+    EXPECT_EQ(decode_hash(golden), want);
+}
+
 TEST(Api, GoldenAudioStream)
 {
     std::vector<uint8_t> wav = read_bytes(sample_path("music_stereo.wav"));

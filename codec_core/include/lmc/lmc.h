@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 9
+#define LMC_VERSION_MINOR 10
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -66,7 +66,7 @@ enum lmc_sample_fmt {
 /* Limits enforced on every stream (absurd dimensions are refused). */
 #define LMC_MAX_DIMENSION 16384
 #define LMC_MAX_PIXELS    (1 << 26)
-#define LMC_MAX_CHANNELS  2
+#define LMC_MAX_CHANNELS  8 /* liblmc 0.10; 2 before */
 #define LMC_AUDIO_MAX_BLOCK 65536
 
 typedef struct lmc_config {
@@ -79,7 +79,8 @@ typedef struct lmc_config {
     int sample_rate;
     int channels;
     int sample_fmt;        /* enum lmc_sample_fmt */
-    int block_size;        /* samples per channel per packet; 0 = default */
+    int block_size;        /* samples per channel per packet; 0 = default
+                              (lmc_audio_default_block) */
     /* runtime (not stored in the stream) */
     int keyint;            /* video/gen encoder: a keyframe every keyint frames;
                               0 or 1 = every frame (inter frames need a model
@@ -169,6 +170,9 @@ int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples,
 int lmc_audio_packet_samples(lmc_codec *c, const uint8_t *pkt, size_t pkt_size);
 int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
                      void *samples, int max_samples);
+/* The block size an audio encoder takes for block_size 0 at this sample
+ * rate: about a second (liblmc 0.10). */
+int lmc_audio_default_block(int sample_rate);
 
 /* What codes a stream: for ffprobe-style reports. Strings stay valid until
  * the next call on c. */

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "audio_lpc.h"
+#include "audio_predictor.h"
 #include "byte_io.h"
 #include "errors.h"
 #include "freq_table.h"
@@ -31,14 +32,6 @@ void audio_context(const int32_t *e, const int32_t *e0, int i, int k, float *f)
     f[17] = e0 ? (float)clamp127(e0[i] >> kf) : 0.f;
     f[18] = e0 ? 64.f : 0.f;
     f[19] = (float)(2 * std::min(i, 32));
-}
-
-int audio_rice_k(const int32_t *e, int n)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += zigzag(e[i]);
-    return std::min(kMaxK, std::max(0, bitlen(sum / (uint64_t)n) - 2));
 }
 
 // Raw bits in chunks the range coder takes (<= 16 at a time).
@@ -71,99 +64,264 @@ AudioCodec::AudioCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not an audio model of feature set 2");
 }
 
-// Prediction parameters and residual of one channel of a block.
+// Per-block channel modes of the adaptive tool (format.md 8.1).
+// kModePredicted: the adaptive predictor (audio_predictor.h); kModeLpc: LPC
+// whose coefficients travel in the packet, which the encoder picks where it
+// predicts better (sustained tones, whose short-window least squares is noisy).
+enum ChannelMode { kModePredicted = 0, kModeConstant = 1, kModeVerbatim = 2, kModeLpc = 3 };
+
+// Adaptive Rice parameter (8.1): S follows 16 x the mean zigzagged residual.
+static inline int adaptive_k(uint64_t S) { return std::min(kMaxK, std::max(0, bitlen(S >> 4) - 2)); }
+static inline uint64_t initial_S(int k0) { return (uint64_t)16 << (k0 + 1); }
+static inline uint64_t next_S(uint64_t S, uint64_t u) { return S + u - (S >> 4); }
+
+// One channel's plan in a block: its mode, the low bits every sample lacks
+// (wasted bits: 8-bit material in a 16-bit container), and its samples
+// shifted down by them.
 struct AudioCodec::Channel {
-    std::vector<int16_t> coef;
-    int shift = kLpcShift, k = 0;
-    std::vector<int32_t> e;
-    uint64_t cost = 0; // sum of zigzagged residuals: picks the stereo mode
+    int mode = kModePredicted, shift = 0, k0 = 0;
+    std::vector<int32_t> x, e; // samples >> shift; residuals of the predictor
+    std::vector<int16_t> coef; // kModeLpc
+    int lpc_shift = 0;
+    bool modelled() const { return mode == kModePredicted || mode == kModeLpc; }
 };
 
-void AudioCodec::analyse(const int32_t *x, int n, Channel &ch)
+AudioCodec::~AudioCodec() = default;
+
+void AudioCodec::plan(const int16_t *samples, int n, int c, Channel &ch) const
 {
-    ch.shift = kLpcShift;
-    ch.coef = lpc_coefficients(x, n, kLpcOrder, &ch.shift);
-    ch.e.resize(n);
-    bool ok = true;
-    for (int i = 0; i < n && ok; i++) {
-        int64_t e = x[i] - lpc_predict(x, i, ch.coef.data(), (int)ch.coef.size(), ch.shift);
-        ok = e > -(1 << 30) && e < (1 << 30);
-        ch.e[i] = (int32_t)e;
+    const int nch = header_.channels;
+    ch.x.resize(n);
+    uint32_t bits = 0;
+    bool constant = true;
+    for (int i = 0; i < n; i++) {
+        ch.x[i] = samples[(size_t)i * nch + c];
+        bits |= (uint32_t)ch.x[i];
+        constant &= ch.x[i] == ch.x[0];
     }
-    if (!ok) { // unstable predictor: fall back to no prediction
-        ch.coef.clear();
-        ch.e.assign(x, x + n);
+    ch.mode = constant ? kModeConstant : kModePredicted;
+    ch.shift = 0;
+    if (constant)
+        return;
+    while (!(bits & 1)) { // bits != 0: the samples are not all equal
+        bits >>= 1;
+        ch.shift++;
     }
-    ch.cost = 0;
-    for (int i = 0; i < n; i++)
-        ch.cost += zigzag(ch.e[i]);
-    ch.k = audio_rice_k(ch.e.data(), n);
+    for (int32_t &v : ch.x)
+        v >>= ch.shift; // exact: the low bits are zero
+}
+
+// Code length of residuals under the adaptive Rice parameter, in bits: what
+// the encoder compares predictors by (the model's gain on top is similar).
+static uint64_t rice_bits(const std::vector<int32_t> &e, int k0)
+{
+    uint64_t bits = 0, S = initial_S(k0);
+    for (int32_t v : e) {
+        const uint64_t u = zigzag(v);
+        const int k = adaptive_k(S);
+        bits += (u >> k) + 1 + k;
+        S = next_S(S, u);
+    }
+    return bits;
+}
+
+static int initial_k(const std::vector<int32_t> &e)
+{
+    uint64_t sum = 0;
+    const int m = std::min((int)e.size(), 16);
+    for (int i = 0; i < m; i++)
+        sum += zigzag(e[i]);
+    return std::min(kMaxK, std::max(0, bitlen(sum / (uint64_t)m) - 2));
+}
+
+// Picks the channel's predictor (the adaptive one, with channel 0's samples
+// as cross inputs for the others, or the block's LPC) and sets its residuals
+// and initial Rice parameter.
+// The residuals of a channel's samples x under a first-stage predictor
+// (first(i) gives the prediction of x[i]; then seen(i) tells it x[i] is
+// known) and the LMS stage on its residuals; the sum of the two predictions
+// is clamped to the channel's range. The decoder does the same in its loop.
+template <class First, class Seen>
+static std::vector<int32_t> cascade_residuals(const std::vector<int32_t> &x, int lo, int hi, First first, Seen seen)
+{
+    LmsCascade lms;
+    std::vector<int32_t> e(x.size());
+    for (size_t i = 0; i < x.size(); i++) {
+        const int64_t p1 = std::clamp<int64_t>(first((int)i), lo, hi), p2 = lms.predict();
+        e[i] = (int32_t)(x[i] - std::clamp<int64_t>(p1 + p2, lo, hi));
+        lms.update(x[i] - p1);
+        seen((int)i);
+    }
+    return e;
+}
+
+// Picks the channel's predictor (the adaptive one, with channel 0's samples
+// as cross inputs for the others, or the block's LPC) and sets its residuals
+// and initial Rice parameter.
+void AudioCodec::predict_channel(Channel &ch, const Channel *ch0, int n) const
+{
+    const int lo = -32768 >> ch.shift, hi = 32767 >> ch.shift;
+    AudioPredictor pred(ch0 != nullptr);
+    ch.e = cascade_residuals(
+        ch.x, lo, hi,
+        [&](int i) {
+            if (ch0)
+                pred.set_cross(ch0->x[i] * (1 << ch0->shift));
+            return pred.predict();
+        },
+        [&](int i) { pred.update(ch.x[i]); });
+    ch.mode = kModePredicted;
+    ch.k0 = initial_k(ch.e);
+    int shift = kLpcShift;
+    std::vector<int16_t> coef = lpc_coefficients(ch.x.data(), n, kLpcOrder, &shift);
+    std::vector<int32_t> e = cascade_residuals(
+        ch.x, lo, hi, [&](int i) { return lpc_predict(ch.x.data(), i, coef.data(), (int)coef.size(), shift); },
+        [](int) {});
+    const int k0 = initial_k(e);
+    if (rice_bits(e, k0) + 16 * (coef.size() + 1) < rice_bits(ch.e, ch.k0)) {
+        ch.mode = kModeLpc;
+        ch.e = std::move(e);
+        ch.k0 = k0;
+        ch.coef = std::move(coef);
+        ch.lpc_shift = shift;
+    }
 }
 
 void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &packet)
 {
+    if (!(header_.tools & kToolAdaptiveAudio))
+        fail(LMC_ERR_UNSUPPORTED, "this liblmc writes audio streams with the adaptive tool only");
     if (n < 1 || n > header_.block_size)
         fail(LMC_ERR_INVALID_ARG, "audio frame of " + std::to_string(n) + " samples (block size " +
                                       std::to_string(header_.block_size) + ")");
     const int nch = header_.channels;
-    Channel ch[2];
-    std::vector<int32_t> x(n);
-    for (int c = 0; c < nch; c++) {
-        for (int i = 0; i < n; i++)
-            x[i] = samples[(size_t)i * nch + c];
-        analyse(x.data(), n, ch[c]);
+    std::vector<Channel> &ch = block_;
+    ch.assign(nch, Channel());
+    for (int c = 0; c < nch; c++)
+        plan(samples, n, c, ch[c]);
+    for (int c = 0; c < nch; c++)
+        if (ch[c].mode != kModeConstant)
+            predict_channel(ch[c], c > 0 ? &ch[0] : nullptr, n);
+    write_block(ch, n, packet);
+    // Verbatim fallback: never much larger than the PCM itself at its real
+    // depth (noise, or content the model has never seen).
+    size_t raw_bits = 0;
+    for (const Channel &c : ch)
+        raw_bits += c.mode == kModeConstant ? 0 : (size_t)n * (16 - c.shift);
+    if (packet.size() > raw_bits / 8 + 16 + 4 * (size_t)nch) {
+        for (Channel &c : ch)
+            if (c.modelled())
+                c.mode = kModeVerbatim;
+        write_block(ch, n, packet);
     }
-    // Stereo: code the right channel as side = R - L when that is cheaper
-    // (FLAC's left/side); real stereo is mostly correlated.
-    int stereo_mode = kStereoIndependent;
-    if (nch == 2) {
-        Channel side;
-        for (int i = 0; i < n; i++)
-            x[i] = samples[2 * i + 1] - samples[2 * i];
-        analyse(x.data(), n, side);
-        if (side.cost < ch[1].cost) {
-            ch[1] = std::move(side);
-            stereo_mode = kStereoLeftSide;
-        }
-    }
+}
+
+void AudioCodec::write_block(const std::vector<Channel> &ch, int n, std::vector<uint8_t> &packet)
+{
+    const int nch = header_.channels;
     begin_packet(packet, kPacketKeyframe);
     ByteWriter w(packet);
     w.u32((uint32_t)n);
-    w.u8((uint32_t)stereo_mode);
-    for (int c = 0; c < nch; c++) {
-        w.u8((uint32_t)ch[c].coef.size());
-        w.u8((uint32_t)ch[c].shift);
-        for (int16_t v : ch[c].coef)
-            w.u16((uint16_t)v);
-        w.u8((uint32_t)ch[c].k);
+    for (const Channel &c : ch) {
+        w.u8((uint32_t)c.mode);
+        w.u8((uint32_t)c.shift);
+        if (c.mode == kModeConstant)
+            w.u16((uint16_t)c.x[0]);
+        if (c.mode == kModeLpc) {
+            w.u8((uint32_t)c.coef.size());
+            w.u8((uint32_t)c.lpc_shift);
+            for (int16_t v : c.coef)
+                w.u16((uint16_t)v);
+        }
+        if (c.modelled())
+            w.u8((uint32_t)c.k0);
     }
     RangeEncoder enc(packet);
     inputs_.resize((size_t)n * kAudioInputs);
     logits_.resize((size_t)n * kAudioSymbols);
+    std::vector<uint8_t> ks(n);
     uint32_t g[kAudioSymbols];
     for (int c = 0; c < nch; c++) {
-        const int k = ch[c].k;
-        const int32_t *e = ch[c].e.data(), *e0 = c > 0 ? ch[0].e.data() : nullptr;
-        for (int i = 0; i < n; i++)
-            audio_context(e, e0, i, k, &inputs_[(size_t)i * kAudioInputs]);
+        if (ch[c].mode == kModeVerbatim) {
+            const int bits = 16 - ch[c].shift;
+            for (int i = 0; i < n; i++)
+                put_bits(enc, (uint32_t)ch[c].x[i] & ((1u << bits) - 1), bits);
+            continue;
+        }
+        if (!ch[c].modelled())
+            continue;
+        channel_inputs(ch, c, n, inputs_.data(), ks.data());
         runner_->run(inputs_.data(), n, logits_.data()); // the whole block at once
         for (int i = 0; i < n; i++) {
-            uint32_t total = logits_to_freqs(&logits_[(size_t)i * kAudioSymbols], kAudioSymbols, g);
-            uint64_t u = zigzag(e[i]), hi = u >> k;
-            int v = (int)std::min<uint64_t>(hi, kEscape);
-            encode_symbol(enc, g, total, v);
-            if (v == kEscape) {
-                uint64_t z = hi - kEscape;
-                int b = bitlen(z);
-                enc.encode((uint32_t)b, 1, 33);
-                if (b > 1)
-                    put_bits(enc, z, b - 1);
-            }
-            put_bits(enc, u, k);
+            const uint32_t total = logits_to_freqs(&logits_[(size_t)i * kAudioSymbols], kAudioSymbols, g);
+            encode_residual(enc, g, total, zigzag(ch[c].e[i]), ks[i]);
         }
     }
     enc.finish();
     end_packet(packet);
+}
+
+// The model's inputs of a modelled channel's samples, and each sample's k.
+void AudioCodec::channel_inputs(const std::vector<Channel> &ch, int c, int n, float *inputs, uint8_t *ks)
+{
+    const int32_t *e = ch[c].e.data();
+    const int32_t *e0 = c > 0 && ch[0].modelled() ? ch[0].e.data() : nullptr;
+    uint64_t S = initial_S(ch[c].k0);
+    for (int i = 0; i < n; i++) {
+        ks[i] = (uint8_t)adaptive_k(S);
+        audio_context(e, e0, i, ks[i], &inputs[(size_t)i * kAudioInputs]);
+        S = next_S(S, zigzag(e[i]));
+    }
+}
+
+void AudioCodec::training_rows(const int16_t *samples, int n, AudioRows &rows)
+{
+    std::vector<uint8_t> packet;
+    encode(samples, n, packet); // the block as coded, verbatim fallback included
+    std::vector<float> inputs((size_t)n * kAudioInputs);
+    std::vector<uint8_t> ks(n);
+    for (int c = 0; c < header_.channels; c++) {
+        if (!block_[c].modelled())
+            continue;
+        channel_inputs(block_, c, n, inputs.data(), ks.data());
+        for (int i = 0; i < n; i++) {
+            const uint64_t u = zigzag(block_[c].e[i]);
+            for (int j = 0; j < kAudioInputs; j++)
+                rows.inputs.push_back((int8_t)inputs[(size_t)i * kAudioInputs + j]);
+            rows.symbol.push_back((uint8_t)std::min<uint64_t>(u >> ks[i], kEscape));
+            rows.k.push_back(ks[i]);
+            rows.u.push_back(u);
+        }
+    }
+}
+
+void AudioCodec::encode_residual(RangeEncoder &enc, const uint32_t *g, uint32_t total, uint64_t u, int k)
+{
+    const uint64_t hi = u >> k;
+    const int v = (int)std::min<uint64_t>(hi, kEscape);
+    encode_symbol(enc, g, total, v);
+    if (v == kEscape) {
+        const uint64_t z = hi - kEscape;
+        const int b = bitlen(z);
+        enc.encode((uint32_t)b, 1, 33);
+        if (b > 1)
+            put_bits(enc, z, b - 1);
+    }
+    put_bits(enc, u, k);
+}
+
+uint64_t AudioCodec::decode_residual(RangeDecoder &dec, const uint32_t *g, uint32_t total, int k)
+{
+    const int v = decode_symbol(dec, g, kAudioSymbols, total);
+    uint64_t hi = (uint64_t)v;
+    if (v == kEscape) {
+        const uint32_t b = dec.decode_target(33);
+        dec.consume(b, 1);
+        const uint64_t z = b == 0 ? 0 : (1ull << (b - 1)) | get_bits(dec, (int)b - 1);
+        hi += z;
+    }
+    require_data(hi < (1ull << 40) && !dec.overrun(), "corrupt audio residual");
+    return (hi << k) | get_bits(dec, k);
 }
 
 int AudioCodec::packet_samples(const uint8_t *data, size_t size) const
@@ -188,7 +346,100 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
     require_data(n >= 1 && n <= header_.block_size, "audio packet sample count out of range");
     if (n > max_samples)
         fail(LMC_ERR_INVALID_ARG, "output buffer too small for the packet");
+    if (header_.tools & kToolAdaptiveAudio)
+        decode_adaptive(r, n, samples);
+    else
+        decode_lpc(r, n, samples);
+}
+
+void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
+{
     const int nch = header_.channels;
+    std::vector<Channel> ch(nch);
+    for (Channel &c : ch) {
+        c.mode = (int)r.u8();
+        c.shift = (int)r.u8();
+        require_data(c.mode <= kModeLpc && c.shift <= 15 && (c.mode != kModeConstant || c.shift == 0),
+                     "bad audio channel mode");
+        if (c.mode == kModeConstant)
+            c.x.assign(n, (int16_t)r.u16());
+        if (c.mode == kModeLpc) {
+            const int order = (int)r.u8();
+            c.lpc_shift = (int)r.u8();
+            require_data(order <= kLpcMaxOrder && c.lpc_shift <= 15, "bad LPC parameters");
+            for (int j = 0; j < order; j++)
+                c.coef.push_back((int16_t)r.u16());
+        }
+        if (c.modelled())
+            c.k0 = (int)r.u8();
+        require_data(c.k0 <= kMaxK, "bad residual parameter");
+    }
+    RangeDecoder dec(r.pos(), r.left());
+    float f[kAudioInputs];
+    int32_t logits[kAudioSymbols];
+    uint32_t g[kAudioSymbols];
+    for (int c = 0; c < nch; c++) {
+        Channel &C = ch[c];
+        if (C.mode == kModeVerbatim) { // 16 - shift bits, two's complement
+            const int bits = 16 - C.shift;
+            C.x.resize(n);
+            for (int i = 0; i < n; i++) {
+                const int32_t v = (int32_t)get_bits(dec, bits);
+                C.x[i] = v >= (1 << (bits - 1)) ? v - (1 << bits) : v;
+            }
+        }
+        if (!C.modelled())
+            continue;
+        const Channel *ch0 = c > 0 ? &ch[0] : nullptr;
+        const int32_t *e0 = ch0 && ch0->modelled() ? ch0->e.data() : nullptr;
+        AudioPredictor pred(ch0 != nullptr);
+        LmsCascade lms;
+        const bool lpc = C.mode == kModeLpc;
+        const int lo = -32768 >> C.shift, hi = 32767 >> C.shift;
+        C.x.resize(n);
+        C.e.resize(n);
+        uint64_t S = initial_S(C.k0);
+        for (int i = 0; i < n; i++) {
+            const int k = adaptive_k(S);
+            audio_context(C.e.data(), e0, i, k, f);
+            runner_->run(f, 1, logits);
+            const uint32_t total = logits_to_freqs(logits, kAudioSymbols, g);
+            const uint64_t u = decode_residual(dec, g, total, k);
+            const int64_t e = unzigzag(u);
+            int64_t p1;
+            if (lpc) {
+                p1 = lpc_predict(C.x.data(), i, C.coef.data(), (int)C.coef.size(), C.lpc_shift);
+            } else {
+                if (ch0)
+                    pred.set_cross(ch0->x[i] * (1 << ch0->shift));
+                p1 = pred.predict();
+            }
+            p1 = std::clamp<int64_t>(p1, lo, hi);
+            const int64_t p2 = lms.predict();
+            const int64_t x = std::clamp<int64_t>(p1 + p2, lo, hi) + e;
+            require_data(x >= lo && x <= hi, "decoded sample out of range (corrupt data)");
+            C.e[i] = (int32_t)e;
+            C.x[i] = (int32_t)x;
+            lms.update(x - p1);
+            if (!lpc)
+                pred.update(x);
+            S = next_S(S, u);
+        }
+    }
+    require_data(!dec.overrun(), "packet ends before its last sample (corrupt data)");
+    require_data(dec.consumed_exactly(), "packet holds more data than its samples (corrupt data, or a "
+                                         "packet of another stream)");
+    for (int c = 0; c < nch; c++)
+        for (int i = 0; i < n; i++)
+            samples[(size_t)i * nch + c] = (int16_t)(ch[c].x[i] * (1 << ch[c].shift));
+}
+
+// Streams without the adaptive tool (liblmc 0.9 and before, format.md 8):
+// LPC whose coefficients travel in the packet, one Rice parameter a block.
+void AudioCodec::decode_lpc(ByteReader &r, int n, int16_t *samples)
+{
+    const int nch = header_.channels;
+    require_data(nch <= 2, "more than 2 channels in a stream without the adaptive tool");
     const int stereo_mode = (int)r.u8();
     require_data(stereo_mode == kStereoIndependent || (nch == 2 && stereo_mode == kStereoLeftSide),
                  "bad stereo mode");
@@ -216,16 +467,7 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
             audio_context(e_[c].data(), e0, i, k, f);
             runner_->run(f, 1, logits);
             uint32_t total = logits_to_freqs(logits, kAudioSymbols, g);
-            const int v = decode_symbol(dec, g, kAudioSymbols, total);
-            uint64_t hi = (uint64_t)v;
-            if (v == kEscape) {
-                uint32_t b = dec.decode_target(33);
-                dec.consume(b, 1);
-                uint64_t z = b == 0 ? 0 : (1ull << (b - 1)) | get_bits(dec, (int)b - 1);
-                hi += z;
-            }
-            require_data(hi < (1ull << 40) && !dec.overrun(), "corrupt audio residual");
-            uint64_t u = (hi << k) | get_bits(dec, k);
+            const uint64_t u = decode_residual(dec, g, total, k);
             int64_t e = unzigzag(u);
             require_data(e > -(1ll << 31) && e < (1ll << 31), "corrupt audio residual");
             e_[c][i] = (int32_t)e;

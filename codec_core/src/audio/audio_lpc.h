@@ -1,6 +1,7 @@
-// Per-block linear prediction for lmc_audio. The encoder derives the
-// coefficients (float math is fine there: they are sent in the packet); the
-// prediction itself is integer-exact on both sides.
+// Per-block linear prediction for lmc_audio: a channel mode of the adaptive
+// tool (8.1), and the only predictor of older streams (8). The encoder
+// derives the coefficients (float math is fine there: they are sent in the
+// packet); the prediction itself is integer-exact on both sides.
 #pragma once
 
 #include <cstdint>

@@ -103,7 +103,8 @@ void validate_stream_params(const StreamHeader &h)
         if (h.sample_fmt != LMC_SAMPLE_S16)
             fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 samples only");
         if (h.channels < 1 || h.channels > LMC_MAX_CHANNELS)
-            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes 1 or 2 channels, not " + std::to_string(h.channels));
+            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes 1 to " + std::to_string(LMC_MAX_CHANNELS) + " channels, not " +
+                                          std::to_string(h.channels));
         if (h.sample_rate < 1 || h.sample_rate > 1000000)
             fail(LMC_ERR_UNSUPPORTED, "implausible sample rate " + std::to_string(h.sample_rate));
         if (h.block_size < 1 || h.block_size > LMC_AUDIO_MAX_BLOCK)

@@ -19,8 +19,10 @@ enum StreamTool : uint32_t {
     kToolFrameIndex = 4, // every packet names its place in its GOP (section 5)
     kToolDeepSamples = 8, // samples of 9-16 bits; the header holds the depth (7.8)
     kToolTiles = 16,      // frames cut into tiles with their own substreams (6.1); header version 3
+    kToolAdaptiveAudio = 32, // audio: adaptive prediction and Rice parameter, channel modes (8.1)
 };
-constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles;
+constexpr uint32_t kKnownTools =
+    kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles | kToolAdaptiveAudio;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)
@@ -28,6 +30,7 @@ inline uint32_t encoder_tools(int kind)
     switch (kind) {
     case LMC_KIND_VIDEO: return kToolSharpLuma | kToolFineSkip | kToolFrameIndex;
     case LMC_KIND_GEN: return kToolFrameIndex;
+    case LMC_KIND_AUDIO: return kToolAdaptiveAudio;
     default: return 0;
     }
 }
