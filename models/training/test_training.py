@@ -3,7 +3,8 @@
 """Self-checks of the training code against docs/format.md, written the slow, literal
 way (one sample at a time) and compared with the vectorised code:
   - video features and symbols (section 6), all pixel formats, tiny odd sizes too;
-  - audio features, symbols and k (section 8), mono and stereo;
+  - audio features, symbols and k (section 8), mono and stereo; the adaptive tool's
+    rows from lmc-audio-rows (section 8.1: the k rule, symbols and inputs), when built;
   - LUT / frequency table (section 2) and the .lmcm round trip (section 3);
   - the float64-GEMM integer forward equals the pure int64 one, with and without bias
     offsets (section 7.4);
@@ -132,6 +133,38 @@ def slow_audio(x, k_offset=2):
     return np.array(feats), np.array(vs)
 
 
+def check_audio_rows(x, rate):
+    """Rows of lmc-audio-rows for x [n, C] against format.md 8.1, literally: per block
+    and channel, k from S (k0 is the first row's), v = min(u >> k, 63), f0..f15 the
+    past residuals >> kf, f16 = 4k, f17/f18 channel 0's residual, f19 the position."""
+    rows = data._audio_clip_rows((x, rate, False))
+    block = 16384 if rate * 1.05 >= 16384 else 8192
+    n, C = x.shape
+    r = 0
+    for b0 in range(0, n, block):
+        m = min(block, n - b0)
+        e0 = None
+        for ch in range(C):
+            k = int(rows["kk"][r])
+            S = 16 << (k + 1)
+            e = []
+            for i in range(m):
+                u = int(rows["u"][r + i])
+                k = min(24, max(0, (S >> 4).bit_length() - 2))
+                kf = max(k - 3, 0)
+                e_i = u // 2 if u % 2 == 0 else -(u + 1) // 2
+                want = [c(e[i - j] >> kf) if i - j >= 0 else 0 for j in range(1, 17)]
+                want += [4 * k, c(e0[i] >> kf) if ch > 0 else 0, 64 if ch > 0 else 0, 2 * min(i, 32)]
+                if rows["kk"][r + i] != k or rows["v"][r + i] != min(u >> k, 63) or list(rows["feats"][r + i]) != want:
+                    return False
+                e.append(e_i)
+                S += u - (S >> 4)
+            if ch == 0:
+                e0 = e
+            r += m
+    return r == len(rows["v"])
+
+
 def main():
     rng = np.random.default_rng(7)
     passed = failed = 0
@@ -252,6 +285,14 @@ def main():
         feats = lf.video_frame_features([cur], "gray", [ref], subpel=True, split=True, sharp=True)[0]
         check("data.video_job / _video_frames with fine motion", X.shape == (2 * 48 * 64, lf.VIDEO_F_INTER)
               and (X[48 * 64:] == feats[0]).all() and (Y[48 * 64:] == feats[1]).all())
+    if os.path.exists(data.AUDIO_ROWS_TOOL):
+        t = np.arange(20000)
+        for C, rate in ((1, 16000), (2, 44100)):
+            x = np.stack([(3000 * np.sin(t * 0.02 * (ch + 1)) + rng.integers(-40, 41, len(t))).astype(np.int16)
+                          for ch in range(C)], axis=1)
+            check("lmc-audio-rows, %d channel(s) at %d Hz, literally (8.1)" % (C, rate), check_audio_rows(x, rate))
+    else:
+        print("skipped: %s not built" % data.AUDIO_ROWS_TOOL)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
