@@ -63,11 +63,11 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     int ret;
 
     /* No sample_fmts list on purpose: a list would make ffmpeg convert
-     * 24/32-bit or float input to s16 silently, which is not lossless. */
-    if (avctx->sample_fmt != AV_SAMPLE_FMT_S16) {
+     * float input to an integer format silently, which is not lossless. */
+    if (avctx->sample_fmt != AV_SAMPLE_FMT_S16 && avctx->sample_fmt != AV_SAMPLE_FMT_S32) {
         av_log(avctx, AV_LOG_ERROR,
                "Sample format %s not supported: lmc_audio codes interleaved s16 "
-               "only (convert with -sample_fmt s16 if that is acceptable)\n",
+               "and s32 only (convert with -sample_fmt s32 if that is acceptable)\n",
                av_get_sample_fmt_name(avctx->sample_fmt));
         return AVERROR(EINVAL);
     }
@@ -82,7 +82,7 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
     cfg.kind        = LMC_KIND_AUDIO;
     cfg.sample_rate = avctx->sample_rate;
     cfg.channels    = channels;
-    cfg.sample_fmt  = LMC_SAMPLE_S16;
+    cfg.sample_fmt  = avctx->sample_fmt == AV_SAMPLE_FMT_S32 ? LMC_SAMPLE_S32 : LMC_SAMPLE_S16;
     /* Samples per channel in one packet: liblmc's block, about a second. */
     cfg.block_size  = lmc_audio_default_block(avctx->sample_rate);
     cfg.threads     = ff_lmc_threads(avctx);
@@ -96,7 +96,8 @@ static av_cold int lmc_audio_encode_init(AVCodecContext *avctx)
 
     avctx->frame_size          = cfg.block_size;
     avctx->initial_padding     = 0;
-    avctx->bits_per_raw_sample = 16;
+    if (avctx->sample_fmt == AV_SAMPLE_FMT_S16 || !avctx->bits_per_raw_sample)
+        avctx->bits_per_raw_sample = av_get_bytes_per_sample(avctx->sample_fmt) * 8;
     av_log(avctx, AV_LOG_VERBOSE, "liblmc %s, %d thread(s)\n",
            lmc_version_string(), cfg.threads);
     return 0;
@@ -152,7 +153,8 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
         return ff_lmc_error(avctx, ret, "Opening the liblmc decoder", err);
     ff_lmc_log_stream(avctx, s->codec, NULL);
 
-    if (info.kind != LMC_KIND_AUDIO || info.sample_fmt != LMC_SAMPLE_S16 ||
+    if (info.kind != LMC_KIND_AUDIO ||
+        (info.sample_fmt != LMC_SAMPLE_S16 && info.sample_fmt != LMC_SAMPLE_S32) ||
         info.channels < 1 || info.channels > LMC_MAX_CHANNELS ||
         info.sample_rate <= 0) {
         av_log(avctx, AV_LOG_ERROR,
@@ -161,9 +163,9 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
         return AVERROR_INVALIDDATA;
     }
 
-    avctx->sample_fmt          = AV_SAMPLE_FMT_S16;
+    avctx->sample_fmt          = info.sample_fmt == LMC_SAMPLE_S32 ? AV_SAMPLE_FMT_S32 : AV_SAMPLE_FMT_S16;
     avctx->sample_rate         = info.sample_rate;
-    avctx->bits_per_raw_sample = 16;
+    avctx->bits_per_raw_sample = info.sample_fmt == LMC_SAMPLE_S32 ? 32 : 16;
     av_channel_layout_uninit(&avctx->ch_layout);
     av_channel_layout_default(&avctx->ch_layout, info.channels);
     if (info.block_size > 0)

@@ -119,10 +119,12 @@ video_hashes() {
     [ -s "$out" ] || fail "no frames decoded from $in"
 }
 
-# audio_md5 IN [OPTIONS...]: md5 of IN's first audio stream as s16le PCM.
+# audio_md5 IN [OPTIONS...]: md5 of IN's first audio stream as s16le PCM, or
+# as s32le when the stream holds more than 16 bits a sample.
 audio_md5() {
-    local in=$1; shift
-    ff -i "$in" -map 0:a:0 "$@" -c:a pcm_s16le -f md5 "$TMP/audio.md5"
+    local in=$1 pcm=pcm_s16le; shift
+    case $(probe "$in" sample_fmt a:0) in s32*) pcm=pcm_s32le ;; esac
+    ff -i "$in" -map 0:a:0 "$@" -c:a $pcm -f md5 "$TMP/audio.md5"
     cat "$TMP/audio.md5"
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # lmc_audio is lossless: WAV -> MKV/NUT -> WAV gives the same PCM md5, for mono,
-# stereo and 5.1 s16, odd lengths (1 sample, one block + 1, ...), edge values,
-# and a real recording when samples/ has one. Formats it does not code are
-# refused with a clear error.
+# stereo and 5.1 s16, 24-bit and 32-bit samples (s32), odd lengths (1 sample,
+# one block + 1, ...), edge values, and a real recording when samples/ has one.
+# Formats it does not code are refused with a clear error.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -30,16 +30,16 @@ w.close()
 EOF
 }
 
-# roundtrip WAV LABEL
+# roundtrip WAV LABEL [SAMPLE_FMT=s16 [PCM=pcm_s16le]]
 roundtrip() {
-    local wav=$1 label=$2 ext ref got
+    local wav=$1 label=$2 fmt=${3:-s16} pcm=${4:-pcm_s16le} ext ref got
     ref=$(audio_md5 "$wav")
     for ext in mkv nut; do
         local out=$TMP/$label.$ext
         ff -i "$wav" -map 0:a:0 -c:a lmc_audio "$out"
         expect_probe "$out" codec_name lmc_audio
-        expect_probe "$out" sample_fmt s16
-        ff -i "$out" -map 0:a:0 -c:a pcm_s16le "$TMP/$label.$ext.wav"
+        expect_probe "$out" sample_fmt "$fmt"
+        ff -i "$out" -map 0:a:0 -c:a "$pcm" "$TMP/$label.$ext.wav"
         got=$(audio_md5 "$TMP/$label.$ext.wav")
         [ "$got" = "$ref" ] || fail "$label via $ext: PCM differs ($got vs $ref)"
         log "$label $ext: bit-exact, $(file_size "$out") bytes (wav $(file_size "$wav"))"
@@ -60,6 +60,14 @@ make_wav "$TMP/tone_2ch_4095_48k.wav" 48000 2 4095 tone
 roundtrip "$TMP/tone_2ch_4095_48k.wav" tone_2ch_4095_48k
 make_wav "$TMP/tone_6ch.wav" 48000 6 20000 tone
 roundtrip "$TMP/tone_6ch.wav" tone_6ch
+# 24-bit and 32-bit WAVs (FFmpeg decodes both to s32), scaled in double
+# precision so that every bit below the top 16 is used.
+ff -i "$TMP/tone_2ch_16385.wav" -af "aformat=sample_fmts=dbl,volume=1.7,aformat=sample_fmts=s32" \
+    -c:a pcm_s24le "$TMP/tone24.wav"
+roundtrip "$TMP/tone24.wav" tone24 s32 pcm_s24le
+ff -i "$TMP/tone_2ch_16385.wav" -af "aformat=sample_fmts=dbl,volume=0.9,aformat=sample_fmts=s32" \
+    -c:a pcm_s32le "$TMP/tone32.wav"
+roundtrip "$TMP/tone32.wav" tone32 s32 pcm_s32le
 make_wav "$TMP/silence.wav" 16000 2 5000 silence
 roundtrip "$TMP/silence.wav" silence_2ch
 make_wav "$TMP/extremes.wav" 22050 2 5000 extremes
@@ -75,17 +83,17 @@ for wav in "$SAMPLES"/*.wav; do
     roundtrip "$TMP/real_$name.wav" "real_$name"
 done
 
-# Refused with a clear message: 9 channels, and non-s16 samples.
+# Refused with a clear message: 9 channels, and float samples.
 make_wav "$TMP/nine.wav" 8000 9 100 tone
 rc=$(ff_rc "$TMP/nine.log" -loglevel error -i "$TMP/nine.wav" -c:a lmc_audio -f null -)
 check_no_crash "$rc" "$TMP/nine.log" "9 channels"
 [ "$rc" != 0 ] || fail "9-channel input was accepted"
 grep -q "codes 1 to 8" "$TMP/nine.log" || { cat "$TMP/nine.log" >&2; fail "no clear message for 9 channels"; }
 
-rc=$(ff_rc "$TMP/s32.log" -loglevel error -i "$TMP/tone_1ch_16385.wav" -c:a lmc_audio -sample_fmt s32 -f null -)
-check_no_crash "$rc" "$TMP/s32.log" "s32 input"
-[ "$rc" != 0 ] || fail "s32 samples were accepted"
-grep -qi "sample format" "$TMP/s32.log" || { cat "$TMP/s32.log" >&2; fail "no clear message for s32"; }
-log "9 channels and s32 refused with clear messages"
+rc=$(ff_rc "$TMP/flt.log" -loglevel error -i "$TMP/tone_1ch_16385.wav" -c:a lmc_audio -sample_fmt flt -f null -)
+check_no_crash "$rc" "$TMP/flt.log" "float input"
+[ "$rc" != 0 ] || fail "float samples were accepted"
+grep -qi "sample format" "$TMP/flt.log" || { cat "$TMP/flt.log" >&2; fail "no clear message for float samples"; }
+log "9 channels and float samples refused with clear messages"
 
 pass

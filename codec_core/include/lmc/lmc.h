@@ -61,6 +61,9 @@ enum lmc_pix_fmt {
 
 enum lmc_sample_fmt {
     LMC_SAMPLE_S16 = 1, /* interleaved int16 */
+    LMC_SAMPLE_S32 = 2, /* interleaved int32; 24-bit content in the high bits
+                           (FFmpeg's s32) is predicted, wider samples are sent
+                           as they are (liblmc 0.10) */
 };
 
 /* Limits enforced on every stream (absurd dimensions are refused). */

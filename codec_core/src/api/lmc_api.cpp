@@ -297,7 +297,7 @@ int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples, const ui
     if (!c || !c->encoder || !c->audio || !samples || !pkt || !pkt_size)
         return bad_args(c, "lmc_encode_audio");
     return guarded(c, [&] {
-        c->audio->encode((const int16_t *)samples, nb_samples, c->packet);
+        c->audio->encode(samples, nb_samples, c->packet);
         *pkt = c->packet.data();
         *pkt_size = c->packet.size();
     });
@@ -333,7 +333,7 @@ int lmc_decode_audio(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, void *sa
         return bad_args(c, "lmc_decode_audio");
     return guarded(c, [&] {
         ensure_codec(c);
-        c->audio->decode(pkt, pkt_size, (int16_t *)samples, max_samples);
+        c->audio->decode(pkt, pkt_size, samples, max_samples);
     });
 }
 

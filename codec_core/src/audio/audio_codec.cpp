@@ -1,6 +1,7 @@
 #include "audio_codec.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "audio_lpc.h"
@@ -16,6 +17,9 @@ namespace lmc {
 
 constexpr int kEscape = kAudioSymbols - 1;
 constexpr int kMaxK = 24;
+// s32 channels are modelled only with at least this many wasted bits (24-bit
+// content): wider samples would overflow the predictors' 64-bit sums.
+constexpr int kMinS32Shift = 8;
 constexpr int kStereoIndependent = 0, kStereoLeftSide = 1;
 
 static inline uint64_t zigzag(int64_t e) { return e >= 0 ? (uint64_t)e * 2 : (uint64_t)(-e) * 2 - 1; }
@@ -56,7 +60,7 @@ static uint64_t get_bits(RangeDecoder &dec, int nbits)
 }
 
 AudioCodec::AudioCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner)
-    : header_(header), runner_(std::move(runner))
+    : header_(header), s32_(header.sample_fmt == LMC_SAMPLE_S32), bits_(s32_ ? 32 : 16), runner_(std::move(runner))
 {
     const Model &m = runner_->model();
     if (m.kind != kModelAudio || m.feature_set != kFeaturesAudioV1 || m.inputs != kAudioInputs ||
@@ -88,14 +92,35 @@ struct AudioCodec::Channel {
 
 AudioCodec::~AudioCodec() = default;
 
-void AudioCodec::plan(const int16_t *samples, int n, int c, Channel &ch) const
+// Interleaved samples of the stream's format: s16, or s32 (24-bit content
+// in the high bits, as FFmpeg holds it).
+static inline int32_t sample_at(const void *samples, bool s32, size_t i)
+{
+    return s32 ? ((const int32_t *)samples)[i] : ((const int16_t *)samples)[i];
+}
+
+// The range of a channel's samples after its wasted bits are shifted out.
+void AudioCodec::range(int shift, int *lo, int *hi) const
+{
+    *lo = (s32_ ? INT32_MIN : -32768) >> shift;
+    *hi = (s32_ ? INT32_MAX : 32767) >> shift;
+}
+
+// Channel 0's sample at instant i as a cross input of a channel with wasted
+// bits `shift`: at that channel's scale, so it stays within its range.
+static inline int64_t cross_input(const AudioCodec::Channel &ch0, int i, int shift)
+{
+    return ((int64_t)ch0.x[i] * ((int64_t)1 << ch0.shift)) >> shift;
+}
+
+void AudioCodec::plan(const void *samples, int n, int c, Channel &ch) const
 {
     const int nch = header_.channels;
     ch.x.resize(n);
     uint32_t bits = 0;
     bool constant = true;
     for (int i = 0; i < n; i++) {
-        ch.x[i] = samples[(size_t)i * nch + c];
+        ch.x[i] = sample_at(samples, s32_, (size_t)i * nch + c);
         bits |= (uint32_t)ch.x[i];
         constant &= ch.x[i] == ch.x[0];
     }
@@ -109,6 +134,8 @@ void AudioCodec::plan(const int16_t *samples, int n, int c, Channel &ch) const
     }
     for (int32_t &v : ch.x)
         v >>= ch.shift; // exact: the low bits are zero
+    if (s32_ && ch.shift < kMinS32Shift)
+        ch.mode = kModeVerbatim; // more than 24 significant bits: the predictors' sums would overflow
 }
 
 // Code length of residuals under the adaptive Rice parameter, in bits: what
@@ -160,13 +187,14 @@ static std::vector<int32_t> cascade_residuals(const std::vector<int32_t> &x, int
 // and initial Rice parameter.
 void AudioCodec::predict_channel(Channel &ch, const Channel *ch0, int n) const
 {
-    const int lo = -32768 >> ch.shift, hi = 32767 >> ch.shift;
+    int lo, hi;
+    range(ch.shift, &lo, &hi);
     AudioPredictor pred(ch0 != nullptr);
     ch.e = cascade_residuals(
         ch.x, lo, hi,
         [&](int i) {
             if (ch0)
-                pred.set_cross(ch0->x[i] * (1 << ch0->shift));
+                pred.set_cross(cross_input(*ch0, i, ch.shift));
             return pred.predict();
         },
         [&](int i) { pred.update(ch.x[i]); });
@@ -187,7 +215,7 @@ void AudioCodec::predict_channel(Channel &ch, const Channel *ch0, int n) const
     }
 }
 
-void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &packet)
+void AudioCodec::encode(const void *samples, int n, std::vector<uint8_t> &packet)
 {
     if (!(header_.tools & kToolAdaptiveAudio))
         fail(LMC_ERR_UNSUPPORTED, "this liblmc writes audio streams with the adaptive tool only");
@@ -200,14 +228,14 @@ void AudioCodec::encode(const int16_t *samples, int n, std::vector<uint8_t> &pac
     for (int c = 0; c < nch; c++)
         plan(samples, n, c, ch[c]);
     for (int c = 0; c < nch; c++)
-        if (ch[c].mode != kModeConstant)
+        if (ch[c].mode == kModePredicted)
             predict_channel(ch[c], c > 0 ? &ch[0] : nullptr, n);
     write_block(ch, n, packet);
     // Verbatim fallback: never much larger than the PCM itself at its real
     // depth (noise, or content the model has never seen).
     size_t raw_bits = 0;
     for (const Channel &c : ch)
-        raw_bits += c.mode == kModeConstant ? 0 : (size_t)n * (16 - c.shift);
+        raw_bits += c.mode == kModeConstant ? 0 : (size_t)n * (bits_ - c.shift);
     if (packet.size() > raw_bits / 8 + 16 + 4 * (size_t)nch) {
         for (Channel &c : ch)
             if (c.modelled())
@@ -225,7 +253,9 @@ void AudioCodec::write_block(const std::vector<Channel> &ch, int n, std::vector<
     for (const Channel &c : ch) {
         w.u8((uint32_t)c.mode);
         w.u8((uint32_t)c.shift);
-        if (c.mode == kModeConstant)
+        if (c.mode == kModeConstant && s32_)
+            w.u32((uint32_t)c.x[0]);
+        else if (c.mode == kModeConstant)
             w.u16((uint16_t)c.x[0]);
         if (c.mode == kModeLpc) {
             w.u8((uint32_t)c.coef.size());
@@ -243,9 +273,9 @@ void AudioCodec::write_block(const std::vector<Channel> &ch, int n, std::vector<
     uint32_t g[kAudioSymbols];
     for (int c = 0; c < nch; c++) {
         if (ch[c].mode == kModeVerbatim) {
-            const int bits = 16 - ch[c].shift;
+            const int bits = bits_ - ch[c].shift;
             for (int i = 0; i < n; i++)
-                put_bits(enc, (uint32_t)ch[c].x[i] & ((1u << bits) - 1), bits);
+                put_bits(enc, (uint64_t)(uint32_t)ch[c].x[i] & ((1ull << bits) - 1), bits);
             continue;
         }
         if (!ch[c].modelled())
@@ -274,7 +304,7 @@ void AudioCodec::channel_inputs(const std::vector<Channel> &ch, int c, int n, fl
     }
 }
 
-void AudioCodec::training_rows(const int16_t *samples, int n, AudioRows &rows)
+void AudioCodec::training_rows(const void *samples, int n, AudioRows &rows)
 {
     std::vector<uint8_t> packet;
     encode(samples, n, packet); // the block as coded, verbatim fallback included
@@ -335,7 +365,7 @@ int AudioCodec::packet_samples(const uint8_t *data, size_t size) const
     return (int)n;
 }
 
-void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int max_samples)
+void AudioCodec::decode(const uint8_t *data, size_t size, void *samples, int max_samples)
 {
     size_t payload_size;
     uint8_t flags;
@@ -349,20 +379,21 @@ void AudioCodec::decode(const uint8_t *data, size_t size, int16_t *samples, int 
     if (header_.tools & kToolAdaptiveAudio)
         decode_adaptive(r, n, samples);
     else
-        decode_lpc(r, n, samples);
+        decode_lpc(r, n, (int16_t *)samples); // s16 only (validate_stream_params)
 }
 
-void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
+void AudioCodec::decode_adaptive(ByteReader &r, int n, void *samples)
 {
     const int nch = header_.channels;
     std::vector<Channel> ch(nch);
     for (Channel &c : ch) {
         c.mode = (int)r.u8();
         c.shift = (int)r.u8();
-        require_data(c.mode <= kModeLpc && c.shift <= 15 && (c.mode != kModeConstant || c.shift == 0),
+        require_data(c.mode <= kModeLpc && c.shift < bits_ && (c.mode != kModeConstant || c.shift == 0) &&
+                         (!s32_ || !c.modelled() || c.shift >= kMinS32Shift),
                      "bad audio channel mode");
         if (c.mode == kModeConstant)
-            c.x.assign(n, (int16_t)r.u16());
+            c.x.assign(n, s32_ ? (int32_t)r.u32() : (int16_t)r.u16());
         if (c.mode == kModeLpc) {
             const int order = (int)r.u8();
             c.lpc_shift = (int)r.u8();
@@ -380,12 +411,12 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
     uint32_t g[kAudioSymbols];
     for (int c = 0; c < nch; c++) {
         Channel &C = ch[c];
-        if (C.mode == kModeVerbatim) { // 16 - shift bits, two's complement
-            const int bits = 16 - C.shift;
+        if (C.mode == kModeVerbatim) { // bits_ - shift bits, two's complement
+            const int bits = bits_ - C.shift;
             C.x.resize(n);
             for (int i = 0; i < n; i++) {
-                const int32_t v = (int32_t)get_bits(dec, bits);
-                C.x[i] = v >= (1 << (bits - 1)) ? v - (1 << bits) : v;
+                const int64_t v = (int64_t)get_bits(dec, bits);
+                C.x[i] = (int32_t)(v >= ((int64_t)1 << (bits - 1)) ? v - ((int64_t)1 << bits) : v);
             }
         }
         if (!C.modelled())
@@ -395,7 +426,8 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
         AudioPredictor pred(ch0 != nullptr);
         LmsCascade lms;
         const bool lpc = C.mode == kModeLpc;
-        const int lo = -32768 >> C.shift, hi = 32767 >> C.shift;
+        int lo, hi;
+        range(C.shift, &lo, &hi);
         C.x.resize(n);
         C.e.resize(n);
         uint64_t S = initial_S(C.k0);
@@ -406,12 +438,13 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
             const uint32_t total = logits_to_freqs(logits, kAudioSymbols, g);
             const uint64_t u = decode_residual(dec, g, total, k);
             const int64_t e = unzigzag(u);
+            require_data(e > -(1ll << 33) && e < (1ll << 33), "corrupt audio residual");
             int64_t p1;
             if (lpc) {
                 p1 = lpc_predict(C.x.data(), i, C.coef.data(), (int)C.coef.size(), C.lpc_shift);
             } else {
                 if (ch0)
-                    pred.set_cross(ch0->x[i] * (1 << ch0->shift));
+                    pred.set_cross(cross_input(*ch0, i, C.shift));
                 p1 = pred.predict();
             }
             p1 = std::clamp<int64_t>(p1, lo, hi);
@@ -430,8 +463,13 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, int16_t *samples)
     require_data(dec.consumed_exactly(), "packet holds more data than its samples (corrupt data, or a "
                                          "packet of another stream)");
     for (int c = 0; c < nch; c++)
-        for (int i = 0; i < n; i++)
-            samples[(size_t)i * nch + c] = (int16_t)(ch[c].x[i] * (1 << ch[c].shift));
+        for (int i = 0; i < n; i++) {
+            const int64_t v = (int64_t)ch[c].x[i] * ((int64_t)1 << ch[c].shift); // within the format's range
+            if (s32_)
+                ((int32_t *)samples)[(size_t)i * nch + c] = (int32_t)v;
+            else
+                ((int16_t *)samples)[(size_t)i * nch + c] = (int16_t)v;
+        }
 }
 
 // Streams without the adaptive tool (liblmc 0.9 and before, format.md 8):

@@ -37,25 +37,30 @@ public:
     AudioCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> runner);
     ~AudioCodec();
 
-    void encode(const int16_t *samples, int nb_samples, std::vector<uint8_t> &packet);
+    // Interleaved samples of the stream's format (int16_t or int32_t).
+    void encode(const void *samples, int nb_samples, std::vector<uint8_t> &packet);
     // Samples per channel in a packet (checks the packet).
     int packet_samples(const uint8_t *data, size_t size) const;
-    void decode(const uint8_t *data, size_t size, int16_t *samples, int max_samples);
+    void decode(const uint8_t *data, size_t size, void *samples, int max_samples);
     // Codes a block as encode() does and appends its modelled samples' rows.
-    void training_rows(const int16_t *samples, int n, AudioRows &rows);
+    void training_rows(const void *samples, int n, AudioRows &rows);
+
+    struct Channel;
 
 private:
-    struct Channel;
-    void plan(const int16_t *samples, int n, int c, Channel &ch) const;
+    void plan(const void *samples, int n, int c, Channel &ch) const;
+    void range(int shift, int *lo, int *hi) const;
     void predict_channel(Channel &ch, const Channel *ch0, int n) const;
     void write_block(const std::vector<Channel> &ch, int n, std::vector<uint8_t> &packet);
     static void channel_inputs(const std::vector<Channel> &ch, int c, int n, float *inputs, uint8_t *ks);
     static void encode_residual(RangeEncoder &enc, const uint32_t *g, uint32_t total, uint64_t u, int k);
     static uint64_t decode_residual(RangeDecoder &dec, const uint32_t *g, uint32_t total, int k);
-    void decode_adaptive(ByteReader &r, int n, int16_t *samples);
+    void decode_adaptive(ByteReader &r, int n, void *samples);
     void decode_lpc(ByteReader &r, int n, int16_t *samples);
 
     StreamHeader header_;
+    const bool s32_;  // sample format
+    const int bits_;  // bits a sample
     std::shared_ptr<ModelRunner> runner_;
     std::vector<Channel> block_;    // the last block encode() planned
     std::vector<int32_t> x_, e_[2]; // decode_lpc's state

@@ -41,7 +41,7 @@ void AudioPredictor::update(int64_t x)
     // the diagonal gets 1 so that an all-zero input never divides by zero.
     for (int sweep = 0; sweep < kSweeps; sweep++)
         for (int i = 0; i < n; i++) {
-            __int128 s = (__int128)b_[i] << kWeightShift;
+            __int128 s = (__int128)b_[i] * ((__int128)1 << kWeightShift); // b_ may be negative: no <<
             for (int j = 0; j < n; j++)
                 if (j != i)
                     s -= (__int128)(j < i ? R_[(size_t)i * n + j] : R_[(size_t)j * n + i]) * w_[j];

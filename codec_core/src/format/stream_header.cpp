@@ -100,8 +100,8 @@ void validate_stream_params(const StreamHeader &h)
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {
-        if (h.sample_fmt != LMC_SAMPLE_S16)
-            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 samples only");
+        if (h.sample_fmt != LMC_SAMPLE_S16 && !(h.sample_fmt == LMC_SAMPLE_S32 && (h.tools & kToolAdaptiveAudio)))
+            fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 and s32 samples only (s32 with tool bit 5)");
         if (h.channels < 1 || h.channels > LMC_MAX_CHANNELS)
             fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes 1 to " + std::to_string(LMC_MAX_CHANNELS) + " channels, not " +
                                           std::to_string(h.channels));
