@@ -8,7 +8,8 @@ integer reference (lmcm.py):
     tests/data/golden_video_inter_features.txt (motion + feature set 3 inputs of a real inter frame;
                                           _subpel_, _split_ and _sharp_: with quarter-sample motion, also
                                           split blocks, also Catmull-Rom luma reads)
-    tests/data/golden_audio_logits.txt   (models/audio-s.lmcm, 16 vectors of 20 inputs)
+    tests/data/golden_audio_logits.txt   (models/audio-s.lmcm, 16 vectors of 20 inputs; audio-a:
+                                          golden_audio_a_logits.txt)
 
 One vector per line:
     features: a b c ... | logits: l0 l1 ... | gsum: N | gsha: HEX
@@ -200,8 +201,8 @@ def main():
     for name, out in (("video-s", "golden_video_logits.txt"), ("video-l", "golden_video_l_logits.txt")):
         write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out),
               video_inter_vectors(lf.VIDEO_F_INTER))
-    write(os.path.join(REPO, "models", "audio-s.lmcm"), os.path.join(REPO, "tests", "data", "golden_audio_logits.txt"),
-          audio_vectors(lf.AUDIO_F))
+    for name, out in (("audio-s", "golden_audio_logits.txt"), ("audio-a", "golden_audio_a_logits.txt")):
+        write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out), audio_vectors(lf.AUDIO_F))
 
 
 if __name__ == "__main__":

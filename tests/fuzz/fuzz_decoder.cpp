@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const bool audio = false;
 #endif
     static const lmc::Sha256 video_model = model_identity("video-s.lmcm");
-    static const lmc::Sha256 audio_model = model_identity("audio-s.lmcm");
+    static const lmc::Sha256 audio_model = model_identity("audio-a.lmcm");
     const FuzzInput in = parse_fuzz_input(data, size, audio);
     const FuzzStream &fs = kFuzzStreams[in.stream];
 

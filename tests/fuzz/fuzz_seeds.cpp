@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         lmc_codec_close(&enc);
         written++;
     }
-    for (const char *m : {"video-s.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
+    for (const char *m : {"video-s.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         std::vector<uint8_t> seed = {0};
         auto b = lmc_tools::read_bytes(std::string(LMC_SOURCE_MODEL_DIR) + "/" + m);
         seed.insert(seed.end(), b.begin(), b.end());

@@ -148,7 +148,7 @@ log "stream header claiming 17000x16: refused, exit $rc"
 # ---------------------------------------------------- missing model on decode
 mkdir -p "$TMP/empty_models"
 for kind in video audio; do
-    model=$( [ "$kind" = video ] && echo video-s.lmcm || echo audio-s.lmcm )
+    model=$( [ "$kind" = video ] && echo video-s.lmcm || echo audio-a.lmcm )
     file_sha=$(sha256sum <"$REPO/models/$model" | cut -c1-64)
     for dir in "$TMP/empty_models" /nonexistent/lmc-models; do
         label=nomodel_$kind

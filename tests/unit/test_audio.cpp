@@ -40,7 +40,7 @@ std::vector<int16_t> read_wav(const std::string &path, int *channels)
 
 std::shared_ptr<ModelRunner> audio_runner()
 {
-    static auto r = runner("audio-s.lmcm");
+    static auto r = runner("audio-a.lmcm"); // the encoders' default
     return r;
 }
 

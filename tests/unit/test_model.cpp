@@ -93,7 +93,7 @@ TEST(FreqTable, SimdEqualsReference)
 
 TEST(ModelFile, ShippedModelsLoad)
 {
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto m = load_model_file(model_path(name));
         std::vector<uint8_t> bytes = read_bytes(model_path(name));
         EXPECT_EQ(to_hex(m->hash), to_hex(sha256(bytes.data(), bytes.size() - 32)));
@@ -161,7 +161,7 @@ static std::vector<float> test_inputs(int batch, int inputs, unsigned seed)
 
 TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
 {
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto r = runner(name);
         const int F = r->model().inputs, N = r->model().outputs, B = 3000;
         std::vector<float> in = test_inputs(B, F, 7);
@@ -190,7 +190,7 @@ TEST(IntMlpKernel, EveryVersionEqualsTheIntegerLoop)
     using K = lmc::IntMlpKernel;
     if (K::best() == K::kNone)
         GTEST_SKIP() << "this CPU has no AVX2: no kernel to check";
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto r = runner(name);
         const lmc::Model &m = r->model();
         std::vector<std::vector<int32_t>> bias;
@@ -321,3 +321,4 @@ TEST(ModelRunner, GoldenVideoLogits) { check_golden("video-s.lmcm", "golden_vide
 TEST(ModelRunner, GoldenVideoLargeLogits) { check_golden("video-l.lmcm", "golden_video_l_logits.txt"); }
 TEST(ModelRunner, GoldenVideoIntraV1Logits) { check_golden("video-s1.lmcm", "golden_video_s1_logits.txt"); }
 TEST(ModelRunner, GoldenAudioLogits) { check_golden("audio-s.lmcm", "golden_audio_logits.txt"); }
+TEST(ModelRunner, GoldenAudioALogits) { check_golden("audio-a.lmcm", "golden_audio_a_logits.txt"); }

@@ -13,7 +13,7 @@ namespace lmc {
 
 static const char *default_model_name(uint32_t kind)
 {
-    return kind == kModelAudio ? "audio-s.lmcm" : "video-s.lmcm";
+    return kind == kModelAudio ? "audio-a.lmcm" : "video-s.lmcm";
 }
 
 std::vector<std::string> model_search_dirs(const char *model_dir)
@@ -92,6 +92,8 @@ static const ShippedModel kShipped[] = {
      "e83595962f98d244f51d529bc09101c01dc283e0a3f304e69bed81a5935bd075"},
     {"b2c68d157985e7bcd80f12eb86639810e082cb611a6d49e161c3b97513f959e3", "audio-s.lmcm",
      "f9d7d01cba137349f0045e33c2ad2b5ea71f134c83b5704ff90332939df17ada"},
+    {"8a9aef21b6bc1cac7987037e0fb391fc6baea66dd004bbd4970f11442e8066b1", "audio-a.lmcm",
+     "a3e3072442024abe54e393624df7fca46330897c2f0b2d1d0c9daec9bb3cc74a"},
 };
 
 static const ShippedModel *shipped(const Sha256 &hash)
