@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.tile_cols = h.tile_rows = 1;
     h.sample_rate = fs.sample_rate;
     h.channels = fs.channels;
-    h.sample_fmt = audio ? LMC_SAMPLE_S16 : 0;
+    h.sample_fmt = audio ? fs.sample_fmt : 0;
     h.block_size = fs.block_size;
     const std::vector<uint8_t> header = lmc::write_stream_header(h);
 
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.assign((size_t)bytes * (fs.width + 1) * (fs.height + 1), 0);
     uint8_t *out[4] = {planes[0].data(), planes[1].data(), planes[2].data(), planes[3].data()};
     int strides[4] = {bytes * fs.width, bytes * fs.width, bytes * fs.width, bytes * fs.width};
-    static std::vector<int16_t> pcm((size_t)LMC_AUDIO_MAX_BLOCK * 2); // output only: no state
+    static std::vector<int32_t> pcm((size_t)LMC_AUDIO_MAX_BLOCK * LMC_MAX_CHANNELS); // output only: no state
     for (size_t i = 0; i < in.packets.size(); i++) {
         const auto &p = in.packets[i];
         if (audio) {

@@ -27,10 +27,12 @@ struct FuzzStream {
     int sample_rate, channels, block_size;       // audio
     int bit_depth = 8;                           // video: 9..16 in deep streams
     int tile_cols = 1, tile_rows = 1;            // video: tiled streams (format.md 6.1)
+    int sample_fmt = LMC_SAMPLE_S16;             // audio
 };
 
 // Small frames keep a run at hundreds of inputs per second; every pixel
-// format, both video kinds, odd sizes and mono, stereo and 5.1 audio are here.
+// format, both video kinds, odd sizes and mono, stereo and 5.1 audio, s16 and
+// s32, are here.
 inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 16, 16, 0, 0, 0, 0},
     {LMC_KIND_VIDEO, LMC_PIX_YUV420P, 32, 16, 0, 0, 0, 0},
@@ -47,6 +49,7 @@ inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 48000, 6, 64},
+    {LMC_KIND_AUDIO, 0, 0, 0, 0, 48000, 2, 64, 8, 1, 1, LMC_SAMPLE_S32},
 };
 constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
 constexpr int kFuzzVideoStreams = 12; // the video and gen entries come first

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         cfg.adapt = 0;
         cfg.sample_rate = fs.sample_rate;
         cfg.channels = fs.channels;
-        cfg.sample_fmt = LMC_SAMPLE_S16;
+        cfg.sample_fmt = fs.sample_fmt;
         cfg.block_size = fs.block_size;
         cfg.bit_depth = fs.bit_depth;
         cfg.tile_cols = fs.tile_cols;
@@ -87,7 +87,8 @@ int main(int argc, char **argv)
             int ret;
             if (audio) {
                 const std::vector<uint8_t> &w = wav[fs.channels > 1]; // speech for mono, music for more
-                ret = lmc_encode_audio(enc, w.data() + 4096 + (size_t)i * fs.block_size * 2 * fs.channels,
+                const size_t bytes = fs.sample_fmt == LMC_SAMPLE_S32 ? 4 : 2;
+                ret = lmc_encode_audio(enc, w.data() + 4096 + (size_t)i * fs.block_size * bytes * fs.channels,
                                        fs.block_size - i, &pkt, &size);
             } else {
                 // Crops of the clip's planes: luma-sized planes from Y, the others from U and V.
