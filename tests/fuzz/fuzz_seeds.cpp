@@ -4,6 +4,7 @@
 // audio, header and model).
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <sys/stat.h>
 #include <vector>
@@ -133,12 +134,13 @@ int main(int argc, char **argv)
         lmc_codec_close(&enc);
         written++;
     }
-    for (const char *m : {"video-s.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
+    const char *const models[] = {"video-s.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"};
+    for (const char *m : models) {
         std::vector<uint8_t> seed = {0};
         auto b = lmc_tools::read_bytes(std::string(LMC_SOURCE_MODEL_DIR) + "/" + m);
         seed.insert(seed.end(), b.begin(), b.end());
         write_file(out + "/model/" + m, seed);
     }
-    printf("fuzz seeds: %d streams, %d headers, 3 models in %s\n", written, written, out.c_str());
+    printf("fuzz seeds: %d streams, %d headers, %zu models in %s\n", written, written, std::size(models), out.c_str());
     return 0;
 }
