@@ -161,23 +161,56 @@ static int initial_k(const std::vector<int32_t> &e)
     return std::min(kMaxK, std::max(0, bitlen(sum / (uint64_t)m) - 2));
 }
 
-// Picks the channel's predictor (the adaptive one, with channel 0's samples
-// as cross inputs for the others, or the block's LPC) and sets its residuals
-// and initial Rice parameter.
-// The residuals of a channel's samples x under a first-stage predictor
-// (first(i) gives the prediction of x[i]; then seen(i) tells it x[i] is
-// known) and the LMS stage on its residuals; the sum of the two predictions
-// is clamped to the channel's range. The decoder does the same in its loop.
-template <class First, class Seen>
-static std::vector<int32_t> cascade_residuals(const std::vector<int32_t> &x, int lo, int hi, First first, Seen seen)
+// The prediction of a modelled channel's samples y in a block (format.md
+// 8.1): the first stage (the adaptive predictor, or the block's LPC) clamped
+// to the channel's range, plus the LMS stages on its residual, clamped again.
+// The encoder and the decoder step it alike: predict(i), then update(i, y[i]).
+class AudioCodec::ChannelPrediction {
+public:
+    ChannelPrediction(const AudioCodec &codec, const Channel &ch, const Channel *ch0)
+        : ch_(ch), ch0_(ch0), ols_(ch0 != nullptr)
+    {
+        codec.range(ch.shift, &lo_, &hi_);
+    }
+    // Needs y[0..i-1] in ch.x (the LPC reads them).
+    int64_t predict(int i)
+    {
+        if (ch_.mode == kModeLpc) {
+            p1_ = lpc_predict(ch_.x.data(), i, ch_.coef.data(), (int)ch_.coef.size(), ch_.lpc_shift);
+        } else {
+            if (ch0_)
+                ols_.set_cross(cross_input(*ch0_, i, ch_.shift));
+            p1_ = ols_.predict();
+        }
+        p1_ = std::clamp<int64_t>(p1_, lo_, hi_);
+        return std::clamp<int64_t>(p1_ + lms_.predict(), lo_, hi_);
+    }
+    void update(int64_t y)
+    {
+        lms_.update(y - p1_);
+        if (ch_.mode != kModeLpc)
+            ols_.update(y);
+    }
+    int lo() const { return lo_; }
+    int hi() const { return hi_; }
+
+private:
+    const Channel &ch_;
+    const Channel *ch0_;
+    int lo_, hi_;
+    AudioPredictor ols_;
+    LmsCascade lms_;
+    int64_t p1_ = 0;
+};
+
+// The residuals of a modelled channel's samples under its prediction.
+std::vector<int32_t> AudioCodec::residuals(const Channel &ch, const Channel *ch0) const
 {
-    LmsCascade lms;
-    std::vector<int32_t> e(x.size());
-    for (size_t i = 0; i < x.size(); i++) {
-        const int64_t p1 = std::clamp<int64_t>(first((int)i), lo, hi), p2 = lms.predict();
-        e[i] = (int32_t)(x[i] - std::clamp<int64_t>(p1 + p2, lo, hi));
-        lms.update(x[i] - p1);
-        seen((int)i);
+    ChannelPrediction pred(*this, ch, ch0);
+    std::vector<int32_t> e(ch.x.size());
+    for (size_t i = 0; i < ch.x.size(); i++) {
+        e[i] = (int32_t)(ch.x[i] - pred.predict((int)i));
+        pred.update(ch.x[i]);
     }
     return e;
 }
@@ -187,32 +220,19 @@ static std::vector<int32_t> cascade_residuals(const std::vector<int32_t> &x, int
 // and initial Rice parameter.
 void AudioCodec::predict_channel(Channel &ch, const Channel *ch0, int n) const
 {
-    int lo, hi;
-    range(ch.shift, &lo, &hi);
-    AudioPredictor pred(ch0 != nullptr);
-    ch.e = cascade_residuals(
-        ch.x, lo, hi,
-        [&](int i) {
-            if (ch0)
-                pred.set_cross(cross_input(*ch0, i, ch.shift));
-            return pred.predict();
-        },
-        [&](int i) { pred.update(ch.x[i]); });
     ch.mode = kModePredicted;
+    ch.e = residuals(ch, ch0);
     ch.k0 = initial_k(ch.e);
-    int shift = kLpcShift;
-    std::vector<int16_t> coef = lpc_coefficients(ch.x.data(), n, kLpcOrder, &shift);
-    std::vector<int32_t> e = cascade_residuals(
-        ch.x, lo, hi, [&](int i) { return lpc_predict(ch.x.data(), i, coef.data(), (int)coef.size(), shift); },
-        [](int) {});
-    const int k0 = initial_k(e);
-    if (rice_bits(e, k0) + 16 * (coef.size() + 1) < rice_bits(ch.e, ch.k0)) {
-        ch.mode = kModeLpc;
-        ch.e = std::move(e);
-        ch.k0 = k0;
-        ch.coef = std::move(coef);
-        ch.lpc_shift = shift;
-    }
+    Channel lpc;
+    lpc.mode = kModeLpc;
+    lpc.shift = ch.shift;
+    lpc.lpc_shift = kLpcShift;
+    lpc.coef = lpc_coefficients(ch.x.data(), n, kLpcOrder, &lpc.lpc_shift);
+    lpc.x = ch.x;
+    lpc.e = residuals(lpc, ch0);
+    lpc.k0 = initial_k(lpc.e);
+    if (rice_bits(lpc.e, lpc.k0) + 16 * (lpc.coef.size() + 1) < rice_bits(ch.e, ch.k0))
+        ch = std::move(lpc);
 }
 
 void AudioCodec::encode(const void *samples, int n, std::vector<uint8_t> &packet)
@@ -423,13 +443,9 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, void *samples)
             continue;
         const Channel *ch0 = c > 0 ? &ch[0] : nullptr;
         const int32_t *e0 = ch0 && ch0->modelled() ? ch0->e.data() : nullptr;
-        AudioPredictor pred(ch0 != nullptr);
-        LmsCascade lms;
-        const bool lpc = C.mode == kModeLpc;
-        int lo, hi;
-        range(C.shift, &lo, &hi);
         C.x.resize(n);
         C.e.resize(n);
+        ChannelPrediction pred(*this, C, ch0);
         uint64_t S = initial_S(C.k0);
         for (int i = 0; i < n; i++) {
             const int k = adaptive_k(S);
@@ -439,23 +455,11 @@ void AudioCodec::decode_adaptive(ByteReader &r, int n, void *samples)
             const uint64_t u = decode_residual(dec, g, total, k);
             const int64_t e = unzigzag(u);
             require_data(e > -(1ll << 33) && e < (1ll << 33), "corrupt audio residual");
-            int64_t p1;
-            if (lpc) {
-                p1 = lpc_predict(C.x.data(), i, C.coef.data(), (int)C.coef.size(), C.lpc_shift);
-            } else {
-                if (ch0)
-                    pred.set_cross(cross_input(*ch0, i, C.shift));
-                p1 = pred.predict();
-            }
-            p1 = std::clamp<int64_t>(p1, lo, hi);
-            const int64_t p2 = lms.predict();
-            const int64_t x = std::clamp<int64_t>(p1 + p2, lo, hi) + e;
-            require_data(x >= lo && x <= hi, "decoded sample out of range (corrupt data)");
+            const int64_t x = pred.predict(i) + e;
+            require_data(x >= pred.lo() && x <= pred.hi(), "decoded sample out of range (corrupt data)");
             C.e[i] = (int32_t)e;
             C.x[i] = (int32_t)x;
-            lms.update(x - p1);
-            if (!lpc)
-                pred.update(x);
+            pred.update(x);
             S = next_S(S, u);
         }
     }

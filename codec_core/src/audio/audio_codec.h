@@ -50,6 +50,8 @@ public:
 private:
     void plan(const void *samples, int n, int c, Channel &ch) const;
     void range(int shift, int *lo, int *hi) const;
+    class ChannelPrediction;
+    std::vector<int32_t> residuals(const Channel &ch, const Channel *ch0) const;
     void predict_channel(Channel &ch, const Channel *ch0, int n) const;
     void write_block(const std::vector<Channel> &ch, int n, std::vector<uint8_t> &packet);
     static void channel_inputs(const std::vector<Channel> &ch, int c, int n, float *inputs, uint8_t *ks);
