@@ -20,7 +20,8 @@ AudioPredictor::AudioPredictor(bool cross)
 
 int64_t AudioPredictor::predict() const
 {
-    // |w| <= 2^20 and |in| <= 2^16: each product <= 2^36, the sum of 18 < 2^41.
+    // |w| <= 2^20 and |in| <= 2^23 (s16 samples, or s32 ones with at least 8
+    // wasted bits, format.md 8.1): each product <= 2^43, the sum of 18 < 2^48.
     int64_t s = 0;
     for (int i = 0; i < n_; i++)
         s += w_[i] * in_[i];
@@ -30,14 +31,15 @@ int64_t AudioPredictor::predict() const
 void AudioPredictor::update(int64_t x)
 {
     const int n = n_;
-    // Inputs are samples (below 2^16): products below 2^32, R and b below 2^39.
+    // Inputs are samples below 2^23 in magnitude: products below 2^46, R and b
+    // (which settle at 2^7 times a product) below 2^53.
     for (int i = 0; i < n; i++) {
         int64_t *row = &R_[(size_t)i * n];
         for (int j = 0; j <= i; j++)
             row[j] += in_[i] * in_[j] - (row[j] >> kDecay);
         b_[i] += in_[i] * x - (b_[i] >> kDecay);
     }
-    // Gauss-Seidel on R w = b, in 128 bits (b << 16 and R w reach 2^63);
+    // Gauss-Seidel on R w = b, in 128 bits (b << 16 and R w reach 2^78);
     // the diagonal gets 1 so that an all-zero input never divides by zero.
     for (int sweep = 0; sweep < kSweeps; sweep++)
         for (int i = 0; i < n; i++) {
@@ -66,8 +68,8 @@ constexpr int kLmsGuard = 16; // fraction bits of the per-sample gain
 
 int64_t LmsStage::predict() const
 {
-    // Inputs below 2^19 (a sample's residual, less earlier stages' clamped
-    // predictions), weights clamped to 2^20, 64 taps: the sum stays below 2^45.
+    // Inputs below 2^25 (a sample's residual, less earlier stages' clamped
+    // predictions), weights clamped to 2^20, 64 taps: the sum stays below 2^51.
     int64_t s = 0;
     for (int j = 0; j < taps_; j++)
         s += w_[j] * r_[j];
@@ -78,8 +80,9 @@ int64_t LmsStage::predict() const
 void LmsStage::update(int64_t r, int64_t predicted)
 {
     // w += mu * err * r_j / energy in Q16: g = err * 2^(16 - step + guard) / energy,
-    // then (g * r_j) >> guard. |err| < 2^20 and energy >= r_j^2, so
-    // |g * r_j| <= |err| * 2^(32 - step) * |r_j| / (r_j^2 + 1) < 2^52 for step >= 0.
+    // then (g * r_j) >> guard. |err| < 2^26 and energy >= r_j^2, so
+    // |g * r_j| <= |err| * 2^(32 - step) * |r_j| / (r_j^2 + 1) < 2^58 for step >= 0,
+    // and energy (64 squares below 2^50) stays below 2^56.
     const int64_t err = r - predicted;
     const int64_t g = (err * ((int64_t)1 << (kWeightShift - step_ + kLmsGuard))) / (energy_ + 1);
     for (int j = 0; j < taps_; j++)
