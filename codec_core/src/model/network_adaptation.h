@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model_runner.h"
+#include "worker_pool.h"
 
 namespace lmc {
 
@@ -22,9 +23,10 @@ struct AdaptationSample {
 
 // Bias offsets (activation units, one per hidden unit) that lower the code
 // length of the sample under the runner's model: `steps` Adam steps from
-// `start` (empty = zeros).
+// `start` (empty = zeros), on the pool's threads if one is given (the result
+// does not depend on their number).
 std::vector<int8_t> fit_bias_offsets(const ModelRunner &runner, const AdaptationSample &sample,
-                                     const std::vector<int8_t> &start, int steps);
+                                     const std::vector<int8_t> &start, int steps, WorkerPool *pool);
 
 // Exact code length in bits of the sample's symbols under the runner's
 // network with the given offsets (empty = none). Leaves the runner with the

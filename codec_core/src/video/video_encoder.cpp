@@ -226,10 +226,10 @@ bool VideoCodec::choose_offsets()
         return false; // the set still pays
     std::vector<int8_t> fit;
     if (inter_)
-        fit = fit_bias_offsets(*runner_, sample, current, kInterSteps);
+        fit = fit_bias_offsets(*runner_, sample, current, kInterSteps, pool_.get());
     else
         fit = last_key_offsets_ = fit_bias_offsets(*runner_, sample, last_key_offsets_,
-                                                   last_key_offsets_.empty() ? kKeySteps : kKeyWarmSteps);
+                                                   last_key_offsets_.empty() ? kKeySteps : kKeyWarmSteps, pool_.get());
     const double fitted = sample_bits(*runner_, sample, fit) * scale + cost;
     if (inter_) {
         offsets_age_ = 0;
