@@ -1,6 +1,7 @@
 // Model file, model runner and frequency tables: the exactness contract.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -10,6 +11,8 @@
 #include "freq_table.h"
 #include "model_file.h"
 #include "model_runner.h"
+#include "network_adaptation.h"
+#include "worker_pool.h"
 #include "range_coder.h"
 #include "sha256.h"
 #include "test_support.h"
@@ -322,3 +325,29 @@ TEST(ModelRunner, GoldenVideoLargeLogits) { check_golden("video-l.lmcm", "golden
 TEST(ModelRunner, GoldenVideoIntraV1Logits) { check_golden("video-s1.lmcm", "golden_video_s1_logits.txt"); }
 TEST(ModelRunner, GoldenAudioLogits) { check_golden("audio-s.lmcm", "golden_audio_logits.txt"); }
 TEST(ModelRunner, GoldenAudioALogits) { check_golden("audio-a.lmcm", "golden_audio_a_logits.txt"); }
+
+// The encoder's frame fit (network_adaptation.cpp, format.md 7.4): on
+// symbols the network mispredicts by a constant shift, the fitted offsets
+// lower the exact code length, and the fit gives the same offsets on one
+// thread and on a pool of two (the sample is cut into fixed parts).
+TEST(Adaptation, FitLowersBitsOnAnyThreadCount)
+{
+    auto r = runner("video-s.lmcm");
+    const int F = r->model().inputs, N = r->model().outputs;
+    AdaptationSample s;
+    s.n = 4096;
+    s.inputs = test_inputs(s.n, F, 17);
+    std::vector<int32_t> logits((size_t)s.n * N);
+    r->run(s.inputs.data(), s.n, logits.data());
+    for (int i = 0; i < s.n; i++) { // the network's likeliest symbol, moved by 3
+        const int32_t *z = &logits[(size_t)i * N];
+        s.symbols.push_back((uint8_t)(std::max_element(z, z + N) - z + 3));
+    }
+    const std::vector<int8_t> none;
+    const std::vector<int8_t> alone = fit_bias_offsets(*r, s, none, 8, nullptr);
+    WorkerPool pool(2);
+    EXPECT_EQ(fit_bias_offsets(*r, s, none, 8, &pool), alone);
+    ASSERT_EQ((int)alone.size(), r->hidden_units());
+    const double before = sample_bits(*r, s, none), after = sample_bits(*r, s, alone);
+    EXPECT_LT(after, 0.99 * before) << before << " bits before the fit"; // 2.6% when written
+}
