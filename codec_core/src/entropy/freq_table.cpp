@@ -65,6 +65,25 @@ __attribute__((target("avx2"))) static uint32_t lut_freqs_avx2(const int32_t *lo
         total += v;
     return total + lut_freqs(logits + i, n - i, m, g + i);
 }
+
+// 16 symbols a step where the CPU has AVX-512: FRAC's 16 entries fit one
+// register, which vpermd indexes by k & 15 directly.
+__attribute__((target("avx512f"))) static uint32_t lut_freqs_avx512(const int32_t *logits, int n, int32_t m,
+                                                                    uint32_t *g)
+{
+    const __m512i frac16 = _mm512_loadu_si512((const void *)kFrac);
+    const __m512i vm = _mm512_set1_epi32(m), cap = _mm512_set1_epi32(255), one = _mm512_set1_epi32(1);
+    __m512i sum = _mm512_setzero_si512();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i k = _mm512_min_epu32(_mm512_sub_epi32(vm, _mm512_loadu_si512((const void *)(logits + i))), cap);
+        const __m512i frac = _mm512_permutexvar_epi32(k, frac16); // uses k & 15
+        const __m512i f = _mm512_max_epu32(one, _mm512_srlv_epi32(frac, _mm512_add_epi32(_mm512_srli_epi32(k, 4), one)));
+        _mm512_storeu_si512((void *)(g + i), f);
+        sum = _mm512_add_epi32(sum, f);
+    }
+    return (uint32_t)_mm512_reduce_add_epi32(sum) + lut_freqs(logits + i, n - i, m, g + i);
+}
 #endif
 
 // The largest logit: a plain reduction, which compilers vectorise
@@ -89,14 +108,32 @@ __attribute__((always_inline)) static inline uint32_t normalise(uint32_t *g, int
     return total;
 }
 
+bool table_step_supported(TableStep step)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static const bool avx2 = __builtin_cpu_supports("avx2"), avx512 = __builtin_cpu_supports("avx512f");
+    return step == TableStep::plain || (step == TableStep::avx2 && avx2) || (step == TableStep::avx512 && avx512);
+#else
+    return step == TableStep::plain;
+#endif
+}
+
+static TableStep widest_table_step()
+{
+    return table_step_supported(TableStep::avx512) ? TableStep::avx512
+           : table_step_supported(TableStep::avx2) ? TableStep::avx2
+                                                   : TableStep::plain;
+}
+
 // Inlined into each clone of logits_to_freqs, so its loops get that clone's ISA.
-template <bool kSimd> __attribute__((always_inline)) static inline uint32_t to_freqs(const int32_t *logits, int n, uint32_t *g)
+__attribute__((always_inline)) static inline uint32_t to_freqs(const int32_t *logits, int n, uint32_t *g, TableStep step)
 {
     const int32_t m = max_logit(logits, n);
     uint32_t sum;
 #if defined(__x86_64__) && defined(__GNUC__)
-    static const bool avx2 = __builtin_cpu_supports("avx2");
-    sum = kSimd && avx2 ? lut_freqs_avx2(logits, n, m, g) : lut_freqs(logits, n, m, g);
+    sum = step == TableStep::avx512 ? lut_freqs_avx512(logits, n, m, g)
+          : step == TableStep::avx2 ? lut_freqs_avx2(logits, n, m, g)
+                                    : lut_freqs(logits, n, m, g);
 #else
     sum = lut_freqs(logits, n, m, g);
 #endif
@@ -105,12 +142,15 @@ template <bool kSimd> __attribute__((always_inline)) static inline uint32_t to_f
 
 LMC_SIMD_CLONES uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g)
 {
-    return to_freqs<true>(logits, n, g);
+    static const TableStep step = widest_table_step();
+    return to_freqs(logits, n, g, step);
 }
 
-uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g)
+uint32_t logits_to_freqs_using(TableStep step, const int32_t *logits, int n, uint32_t *g)
 {
-    return to_freqs<false>(logits, n, g);
+    if (!table_step_supported(step))
+        step = TableStep::plain;
+    return to_freqs(logits, n, g, step);
 }
 
 void logits_to_indices(const int32_t *logits, int n, uint8_t *k)

@@ -21,8 +21,12 @@ inline uint32_t mul_shr32(uint32_t a, uint64_t b)
 
 // Fills g[0..n) (each >= 1) from logits[0..n); returns their total (<= 2^16).
 uint32_t logits_to_freqs(const int32_t *logits, int n, uint32_t *g);
-// The same without the AVX2 table step (the reference the tests compare with).
-uint32_t logits_to_freqs_reference(const int32_t *logits, int n, uint32_t *g);
+// The table step's versions (checked against the plain one in the unit
+// tests, checkasm-style): logits_to_freqs picks the widest the CPU has.
+enum class TableStep { plain, avx2, avx512 };
+bool table_step_supported(TableStep step);
+// logits_to_freqs with the given version (the plain one where the CPU lacks it).
+uint32_t logits_to_freqs_using(TableStep step, const int32_t *logits, int n, uint32_t *g);
 
 // The table indices k_i = min(max(logits) - logit_i, 255) that the frequencies
 // depend on (format.md 2): a GPU makes them where the logits are and sends a
