@@ -21,8 +21,8 @@ Measures per item and codec: coded bytes, ratio (raw 8-bit size / coded size), b
 per 8-bit sample (every sample of every plane counts), encode and decode frames/s
 with --threads threads (ffmpeg's -benchmark loop time, which leaves out process
 start-up) and the wall seconds of every run. Prints one line per (item, codec), then
-the tables, and writes bench/results/video[_DEVICE].{json,md,png} (_DEVICE when
---device is not cpu).
+the tables, and writes bench/results/NAME[_DEVICE].{json,md,png} (NAME: --name,
+default video; _DEVICE when --device is not cpu).
 """
 import argparse
 import datetime
@@ -467,7 +467,7 @@ def plot(tot, path, title):
 def write_results(opt, rows, tot, failures, command):
     out = ROOT / "bench/results"
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / ("video" + (f"_{opt.device}" if opt.device and opt.device != "cpu" else ""))
+    stem = out / (opt.name + (f"_{opt.device}" if opt.device and opt.device != "cpu" else ""))
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     mach, vers = machine(opt), versions(opt)
     names = list(dict.fromkeys(r["codec"] for r in rows))
@@ -501,6 +501,8 @@ def parse_args():
     ap.add_argument("--gop", type=int, default=30, help="-g (keyframe interval) for lmc_video, x264 and x265")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="-device for lmc_video (cpu, cuda, auto)")
+    ap.add_argument("--name", default="video",
+                    help="results file name (bench/results/NAME.*): a partial run need not replace the full table")
     ap.add_argument("--lmc-args", default="", help="more lmc_video encoder options, e.g. '-adapt 2'")
     ap.add_argument("--ffmpeg", default=str(ROOT / "build/install/bin/ffmpeg"))
     return ap.parse_args()
