@@ -2,6 +2,7 @@
 #include "simd_clones.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -90,8 +91,8 @@ __attribute__((target("avx512f"))) static uint32_t lut_freqs_avx512(const int32_
 // (std::max_element keeps the position and stays scalar).
 __attribute__((always_inline)) static inline int32_t max_logit(const int32_t *logits, int n)
 {
-    int32_t m = logits[0];
-    for (int i = 1; i < n; i++)
+    int32_t m = INT32_MIN; // from element 0: 256 logits are 16 whole vectors, no scalar tail
+    for (int i = 0; i < n; i++)
         m = std::max(m, logits[i]);
     return m;
 }
