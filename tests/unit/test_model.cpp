@@ -12,10 +12,10 @@
 #include "model_file.h"
 #include "model_runner.h"
 #include "network_adaptation.h"
-#include "worker_pool.h"
 #include "range_coder.h"
 #include "sha256.h"
 #include "test_support.h"
+#include "worker_pool.h"
 
 using namespace lmc;
 using namespace lmc_test;
