@@ -37,6 +37,8 @@
 #include "codec_internal.h"
 #include "decode.h"
 #include "encode.h"
+#include "internal.h"
+#include "thread.h"
 
 typedef struct LMCAudioContext {
     const AVClass *class;
@@ -141,7 +143,9 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
     }
 
     lmc_config_init(&opts);
-    opts.threads   = ff_lmc_threads(avctx);
+    /* Blocks decode on their own (docs/format.md 8.1), so with frame
+     * threads each thread decodes whole packets, one liblmc thread each. */
+    opts.threads   = avctx->internal->is_frame_mt ? 1 : ff_lmc_threads(avctx);
     opts.model_dir = s->model_dir;
     opts.device    = s->device;
 
@@ -151,7 +155,8 @@ static av_cold int lmc_audio_decode_init(AVCodecContext *avctx)
                            &opts, &info, err, sizeof(err));
     if (ret < 0)
         return ff_lmc_error(avctx, ret, "Opening the liblmc decoder", err);
-    ff_lmc_log_stream(avctx, s->codec, NULL);
+    if (!avctx->internal->is_copy) /* once, not once per frame thread */
+        ff_lmc_log_stream(avctx, s->codec, NULL);
 
     if (info.kind != LMC_KIND_AUDIO ||
         (info.sample_fmt != LMC_SAMPLE_S16 && info.sample_fmt != LMC_SAMPLE_S32) ||
@@ -189,7 +194,7 @@ static int lmc_audio_decode_frame(AVCodecContext *avctx, AVFrame *frame,
     }
 
     frame->nb_samples = nb_samples;
-    ret = ff_get_buffer(avctx, frame, 0);
+    ret = ff_thread_get_buffer(avctx, frame, 0);
     if (ret < 0)
         return ret;
 
@@ -270,7 +275,7 @@ const FFCodec ff_liblmc_audio_decoder = {
     CODEC_LONG_NAME("liblmc lossless neural audio"),
     .p.type           = AVMEDIA_TYPE_AUDIO,
     .p.id             = AV_CODEC_ID_LMC_AUDIO,
-    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS,
+    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS | AV_CODEC_CAP_FRAME_THREADS,
     .p.priv_class     = &lmc_audio_decoder_class,
     .p.wrapper_name   = "liblmc",
     .priv_data_size   = sizeof(LMCAudioContext),
