@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # One GPU session: trains the models named in CONFIGS (default: video-s audio-s;
 # configs/NAME.json, family from the name) and packs weights, logs and checkpoints
-# into $OUT/results.tgz. Needs build/corpus/{train,val} (carried). With RESUME=1 a
+# into $OUT/results.tgz (and each run, as it ends, into $OUT/NAME-TAG.tgz, checkpoint left
+# out). Needs build/corpus/{train,val} (carried). With RESUME=1 a
 # run continues from the checkpoint carried in build/checkpoints/NAME.pt.
 # The GPU is far from busy with one small MLP, so variants run concurrently:
 #   VARIANTS="A:w_bound_shift=[5,6,6] B:w_bound_shift=[6,6,6]"  (default: one run, config as is)
@@ -26,8 +27,11 @@ for name in $CONFIGS; do
     if [ "${RESUME:-0}" = 1 ] && [ -f build/checkpoints/$name.pt ]; then
       cp build/checkpoints/$name.pt $d/$name.pt; resume=(--resume)
     fi
-    $PY models/training/train_$fam.py --config models/training/configs/$name.json "${resume[@]}" \
-        --out $d/models --logdir $d/logs --ckpt $d/$name.pt ${EVAL:+--eval} --set $SET $ov > $d/logs/run.log 2>&1 &
+    # Each run packs its own folder when it ends (model and logs in $OUT/NAME-TAG.tgz), so a
+    # call that hits the device's time limit still returns the runs that finished.
+    ( $PY models/training/train_$fam.py --config models/training/configs/$name.json "${resume[@]}" \
+        --out $d/models --logdir $d/logs --ckpt $d/$name.pt ${EVAL:+--eval} --set $SET $ov > $d/logs/run.log 2>&1
+      tar czf $OUT/$name-$tag.tgz --exclude '*.pt' -C $W $name-$tag ) &
   done
 done
 wait
