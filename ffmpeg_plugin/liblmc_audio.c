@@ -242,7 +242,7 @@ const FFCodec ff_liblmc_audio_encoder = {
     CODEC_LONG_NAME("liblmc lossless neural audio"),
     .p.type           = AVMEDIA_TYPE_AUDIO,
     .p.id             = AV_CODEC_ID_LMC_AUDIO,
-    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS |
+    .p.capabilities   = AV_CODEC_CAP_DR1 | AV_CODEC_CAP_OTHER_THREADS | AV_CODEC_CAP_FRAME_THREADS |
                         AV_CODEC_CAP_SMALL_LAST_FRAME,
     .p.priv_class     = &lmc_audio_encoder_class,
     .p.wrapper_name   = "liblmc",

@@ -37,6 +37,11 @@ roundtrip() {
     for ext in mkv nut; do
         local out=$TMP/$label.$ext
         ff -i "$wav" -map 0:a:0 -c:a lmc_audio "$out"
+        # Frame threads in the encoder too: one thread writes the same packets.
+        ff -i "$wav" -map 0:a:0 -c:a lmc_audio -threads 1 "$TMP/one_thread.$ext"
+        ff -i "$out" -map 0:a:0 -c copy -f framemd5 "$TMP/packets.default"
+        ff -i "$TMP/one_thread.$ext" -map 0:a:0 -c copy -f framemd5 "$TMP/packets.one"
+        same_hashes "$TMP/packets.default" "$TMP/packets.one" "$label via $ext: packets of 1 and of the default encoder threads"
         expect_probe "$out" codec_name lmc_audio
         expect_probe "$out" sample_fmt "$fmt"
         ff -i "$out" -map 0:a:0 -c:a "$pcm" "$TMP/$label.$ext.wav"
@@ -47,7 +52,7 @@ roundtrip() {
             ff -threads $t -i "$out" -map 0:a:0 -c:a "pcm_${fmt}le" -f md5 "$TMP/threads.md5"
             [ "$(cat "$TMP/threads.md5")" = "$ref" ] || fail "$label via $ext, $t decoder threads: PCM differs"
         done
-        log "$label $ext: bit-exact (1, 3 and the default decoder threads), $(file_size "$out") bytes (wav $(file_size "$wav"))"
+        log "$label $ext: bit-exact (1, 3 and the default decoder threads; the same packets from 1 and the default encoder threads), $(file_size "$out") bytes (wav $(file_size "$wav"))"
     done
 }
 
