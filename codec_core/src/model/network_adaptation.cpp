@@ -133,9 +133,8 @@ LMC_SIMD_CLONES void exp2_nonpositive(float *v, int n)
 }
 
 // Adds the loss gradient of samples [first, end) with respect to each hidden
-// layer's bias offsets to grad (hidden units in layer order); returns their
-// summed loss in bits.
-double accumulate_gradient(const FloatNet &net, const AdaptationSample &sample, const std::vector<float> &offsets,
+// layer's bias offsets to grad (hidden units in layer order).
+void accumulate_gradient(const FloatNet &net, const AdaptationSample &sample, const std::vector<float> &offsets,
                            size_t first, size_t end, std::vector<float> &grad)
 {
     const size_t L = net.layers.size();
@@ -143,7 +142,6 @@ double accumulate_gradient(const FloatNet &net, const AdaptationSample &sample, 
     std::vector<float> bias_plus(net.widest), delta(net.widest), back(net.widest);
     for (size_t l = 0; l < L; l++)
         act[l + 1].resize(net.layers[l].out), pre[l].resize(net.layers[l].out);
-    double bits = 0;
     const int ninputs = net.layers[0].in;
     for (size_t s = first; s < end; s++) {
         act[0].assign(&sample.inputs[s * ninputs], &sample.inputs[(s + 1) * ninputs]);
@@ -167,12 +165,11 @@ double accumulate_gradient(const FloatNet &net, const AdaptationSample &sample, 
         // Softmax over logits in 1/16 bit: p = 2^((z - max) / 16) / sum.
         std::vector<float> &z = act[L];
         const int N = (int)z.size(), sym = sample.symbols[s];
-        const float zmax = *std::max_element(z.begin(), z.end()), zsym = z[sym];
+        const float zmax = *std::max_element(z.begin(), z.end());
         for (int o = 0; o < N; o++)
             delta[o] = (z[o] - zmax) * (1.0f / 16.0f);
         exp2_nonpositive(delta.data(), N);
         const float sum = lane_sum(delta.data(), N);
-        bits += std::log2((double)sum) - (zsym - zmax) / 16.0;
         // d(bits)/dz = (p - onehot) / 16; the loss in nats differs by a constant
         // factor that Adam does not see.
         const float inv = 1.0f / (16.0f * sum);
@@ -194,7 +191,6 @@ double accumulate_gradient(const FloatNet &net, const AdaptationSample &sample, 
             }
         }
     }
-    return bits;
 }
 
 } // namespace
