@@ -215,24 +215,38 @@ std::vector<int32_t> AudioCodec::residuals(const Channel &ch, const Channel *ch0
     return e;
 }
 
+// The block LPC orders the encoder tries beside the adaptive predictor. Order 0
+// (no first stage: the LMS stages alone) is for noise, such as the hiss of a
+// pause, where fitting any predictor adds error; 32 for sustained tones. On the
+// val split and the external recordings, against order 12 alone: 8 kHz speech
+// -0.15% and -0.33%, 16 kHz -0.04% and -0.01%, music -0.28% and -0.20%, for
+// about 15% more encoding time.
+static constexpr int kLpcCandidateOrders[] = {12, 32, 4, 0};
+
 // Picks the channel's predictor (the adaptive one, with channel 0's samples
-// as cross inputs for the others, or the block's LPC) and sets its residuals
-// and initial Rice parameter.
+// as cross inputs for the others, or the block's LPC of one of the orders
+// above) and sets its residuals and initial Rice parameter.
 void AudioCodec::predict_channel(Channel &ch, const Channel *ch0, int n) const
 {
     ch.mode = kModePredicted;
     ch.e = residuals(ch, ch0);
     ch.k0 = initial_k(ch.e);
-    Channel lpc;
-    lpc.mode = kModeLpc;
-    lpc.shift = ch.shift;
-    lpc.lpc_shift = kLpcShift;
-    lpc.coef = lpc_coefficients(ch.x.data(), n, kLpcOrder, &lpc.lpc_shift);
-    lpc.x = ch.x;
-    lpc.e = residuals(lpc, ch0);
-    lpc.k0 = initial_k(lpc.e);
-    if (rice_bits(lpc.e, lpc.k0) + 16 * (lpc.coef.size() + 1) < rice_bits(ch.e, ch.k0))
-        ch = std::move(lpc);
+    uint64_t best = rice_bits(ch.e, ch.k0);
+    for (int order : kLpcCandidateOrders) {
+        Channel lpc;
+        lpc.mode = kModeLpc;
+        lpc.shift = ch.shift;
+        lpc.lpc_shift = kLpcShift;
+        lpc.coef = lpc_coefficients(ch.x.data(), n, order, &lpc.lpc_shift);
+        lpc.x = ch.x;
+        lpc.e = residuals(lpc, ch0);
+        lpc.k0 = initial_k(lpc.e);
+        const uint64_t bits = rice_bits(lpc.e, lpc.k0) + 16 * (lpc.coef.size() + 1);
+        if (bits < best) {
+            best = bits;
+            ch = std::move(lpc);
+        }
+    }
 }
 
 void AudioCodec::encode(const void *samples, int n, std::vector<uint8_t> &packet)
