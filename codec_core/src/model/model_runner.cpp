@@ -12,7 +12,7 @@
 
 namespace lmc {
 
-// Batches up to this size on the CPU take the integer loop.
+// Batches up to this size take the integer loop on the CPU, on any device.
 constexpr int kSmallBatch = 8;
 // Smaller batches run on one thread: a wavefront step is too little work to
 // share, and OpenMP teams that spin-wait for a busy second core turned a
@@ -93,7 +93,7 @@ ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &
         else if (strcmp(choice, "avx2") == 0 && isa != IntMlpKernel::kNone)
             isa = IntMlpKernel::kAvx2;
     }
-    if (!want_cuda && isa != IntMlpKernel::kNone)
+    if (isa != IntMlpKernel::kNone) // also beside CUDA, for the small batches (run())
         kernel_.reset(new IntMlpKernel(*model_, bias_, isa));
 }
 
@@ -147,7 +147,12 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
 {
     if (batch <= 0)
         return;
-    if (kernel_) {
+    // Small batches stay on the CPU even where the network lives on the GPU: a
+    // launch and the copy back cost more than the CPU's whole evaluation of a
+    // few rows (the audio decoder's one sample at a time, a wavefront's corner
+    // steps). The integers are the same on every path (docs/exactness.md).
+    const bool cpu = !on_cuda() || batch <= kSmallBatch;
+    if (cpu && kernel_) {
         thread_local std::vector<uint8_t> ok; // per wavefront step: no allocation once grown
         ok.resize(batch);
         kernel_->run(in, batch, logits, ok.data());
@@ -156,7 +161,7 @@ void ModelRunner::run(const float *in, int batch, int32_t *logits)
                 run_integer(in + (size_t)i * model_->inputs, 1, logits + (size_t)i * model_->outputs);
         return;
     }
-    if (batch <= kSmallBatch && !on_cuda())
+    if (cpu && batch <= kSmallBatch)
         run_integer(in, batch, logits);
     else
         run_torch(in, batch, logits);
@@ -167,7 +172,7 @@ void ModelRunner::run_indices(const float *in, int batch, uint8_t *k)
     if (batch <= 0)
         return;
     const int N = model_->outputs;
-    if (!on_cuda()) {
+    if (!on_cuda() || batch <= kSmallBatch) {
         thread_local std::vector<int32_t> logits;
         logits.resize((size_t)batch * N);
         run(in, batch, logits.data());
