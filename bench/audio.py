@@ -253,7 +253,7 @@ def main():
         f"# Lossless audio: lmc_audio against FLAC, WavPack and TTA\n\nCommand: `{command}`\n\n"
         f"Date: {date}. Machine: {where}; {opt.threads} threads. "
         f"{'Clips: every .wav under ' + opt.wav_dir if opt.wav_dir else 'Split ' + opt.split}.\n\n"
-        f"{status_text(failures)}\n\n{text}\n\n{__doc__.split('Every audio clip')[1].split('Needs:')[0].strip()}\n")
+        f"{status_text(failures)}\n\n{text}\n\nEvery audio clip{__doc__.split('Every audio clip')[1].split('Needs:')[0].rstrip()}\n")
     plot(summary, list(coders), f"{stem}.png", f"{command}\n{date}")
     print(f"\nwrote {stem}.json, .md, .png")
     exit_on_failures(failures)

@@ -185,10 +185,10 @@ CONFIGURE_ARGS=(
 if [ "${LMC_FFMPEG_PEERS:-1}" = 0 ]; then
     CONFIGURE_ARGS=(--prefix="$PREFIX" --disable-everything --disable-autodetect --disable-doc
         --enable-liblmc --enable-ffprobe
-        --enable-encoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe
+        --enable-encoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s24le,pcm_s32le,wrapped_avframe
         --enable-decoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,h264
-        --enable-muxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,framemd5,md5,null
-        --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,pcm_s16le,mov --enable-parser=h264
+        --enable-muxer=matroska,matroska_audio,nut,yuv4mpegpipe,wav,rawvideo,framemd5,md5,null,pcm_s16le,pcm_s32le
+        --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,pcm_s16le,pcm_s32le,mov --enable-parser=h264
         --enable-protocol=file,pipe --enable-filter=scale,format,null,anull,aformat,aresample,copy)
 fi
 command -v nasm >/dev/null || CONFIGURE_ARGS+=(--disable-x86asm)
