@@ -21,7 +21,7 @@ extern "C" {
 
 #define LMC_VERSION_MAJOR 0
 #define LMC_VERSION_MINOR 10
-#define LMC_VERSION_MICRO 1
+#define LMC_VERSION_MICRO 2
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
 /* Runtime version, LMC_VERSION_INT of the library actually loaded. */
