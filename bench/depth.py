@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debs import package_dir  # noqa: E402
-from video import ROOT, Failure, ffmpeg_run, framemd5, machine, pyplot, status_text, run  # noqa: E402
+from video import ROOT, Failure, ffmpeg_run, framemd5, machine, pyplot, run, save_figure, status_text  # noqa: E402
 
 CROPS = "usr/share/libjxl-testdata/external/raw.pixls"
 ITEMS = ["DJI-FC6310-16bit_709_v4_krita", "Google-Pixel2XL-16bit_acescg_g1_v4_krita",
@@ -184,10 +184,7 @@ def plot(totals, names, depths, path, title):
     ax.set_ylabel("bits per sample (lower is better)")
     ax.set_title("five cameras' raw crops (raw.pixls.us), lossless")
     ax.legend()
-    fig.suptitle(title, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(plt, fig, path, title)
 
 
 def main():

@@ -35,7 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debs import package_dir  # noqa: E402
-from video import ROOT, Failure, exit_on_failures, ffmpeg_run, framemd5, pyplot, save_run, status_text  # noqa: E402
+from video import (ROOT, Failure, exit_on_failures, ffmpeg_run, framemd5, pyplot, save_figure, save_run,  # noqa: E402
+                   status_text)
 
 CLIP = "usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4"
 SIZES = {"cif": (352, 288), "720p": (1280, 720), "1080p": (1920, 1080)}
@@ -163,10 +164,7 @@ def plot(rows, names, sizes, path, title):
         ax.set_ylabel(f"{label} frames/s (log)")
         ax.set_title(label)
         ax.legend()
-    fig.suptitle(title, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(plt, fig, path, title)
 
 
 if __name__ == "__main__":

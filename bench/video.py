@@ -437,6 +437,14 @@ def pyplot():
     return plt
 
 
+def save_figure(plt, fig, path, title):
+    """Titles the figure with the command and date, writes it as PNG and closes it."""
+    fig.suptitle(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot(tot, path, title):
     plt = pyplot()
     if not plt:
