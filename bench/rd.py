@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from video import (ROOT, Failure, Unit, exit_on_failures, ffmpeg_run, load_items,  # noqa: E402
-                   pyplot, run, save_figure, save_run, write_source)
+from video import (ROOT, Failure, exit_on_failures, ffmpeg_run, load_items,  # noqa: E402
+                   pyplot, read_y4m, run, save_figure, save_run, write_source)
 
 MAX_ERRORS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
 CRFS = (12, 18, 24, 30, 36, 42, 48)
@@ -55,26 +55,6 @@ def codecs(gop):
                                     "-x265-params", f"keyint={gop}:min-keyint={gop}:log-level=error"])
                       for c in CRFS],
     }
-
-
-def read_y4m(path):
-    """A 4:2:0 8-bit .y4m as a Unit."""
-    data = Path(path).read_bytes()
-    header, rest = data.split(b"\n", 1)
-    fields = {t[:1]: t[1:] for t in header.split()[1:]}
-    w, h = int(fields[b"W"]), int(fields[b"H"])
-    if not fields.get(b"C", b"420").startswith(b"420"):
-        sys.exit(f"{path}: only 4:2:0 .y4m clips are supported")
-    size = w * h * 3 // 2
-    frames = []
-    while rest.startswith(b"FRAME"):
-        rest = rest.split(b"\n", 1)[1]
-        frames.append(np.frombuffer(rest[:size], np.uint8))
-        rest = rest[size:]
-    f = np.stack(frames)
-    planes = [f[:, :w * h].reshape(-1, h, w), f[:, w * h:w * h * 5 // 4].reshape(-1, h // 2, w // 2),
-              f[:, w * h * 5 // 4:].reshape(-1, h // 2, w // 2)]
-    return Unit(Path(path).stem, "yuv420p", planes)
 
 
 def quality(ffmpeg, coded, src, threads):
@@ -169,9 +149,7 @@ def main():
     lo, hi = (float(v) for v in opt.bpp_range.split(","))
     names = [n for n in opt.items.split(",") if n]
     units = [u for u in load_items(opt.corpus, opt.split, names, opt.frames) if u.pix == "yuv420p"]
-    units += [read_y4m(c) for c in opt.clips]
-    for u in units[len(units) - len(opt.clips):]:
-        u.planes = [p[:opt.frames] for p in u.planes]
+    units += [read_y4m(c, opt.frames) for c in opt.clips]
     wanted = [c for c in opt.codecs.split(",") if c]
     coders = {n: pts for n, pts in codecs(opt.gop).items() if not wanted or any(n.startswith(w) for w in wanted)}
 

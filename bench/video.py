@@ -140,6 +140,26 @@ def read_pnm(path):
 
 # ---------------------------------------------------------------- running
 
+def read_y4m(path, max_frames):
+    """The first max_frames frames of a 4:2:0 8-bit .y4m as a Unit (write_source's inverse)."""
+    data = Path(path).read_bytes()
+    header, rest = data.split(b"\n", 1)
+    fields = {t[:1]: t[1:] for t in header.split()[1:]}
+    w, h = int(fields[b"W"]), int(fields[b"H"])
+    if not fields.get(b"C", b"420").startswith(b"420"):
+        sys.exit(f"{path}: only 4:2:0 .y4m clips are supported")
+    size = w * h * 3 // 2
+    frames = []
+    while rest.startswith(b"FRAME") and len(frames) < max_frames:
+        rest = rest.split(b"\n", 1)[1]
+        frames.append(np.frombuffer(rest[:size], np.uint8))
+        rest = rest[size:]
+    f = np.stack(frames)
+    planes = [f[:, :w * h].reshape(-1, h, w), f[:, w * h:w * h * 5 // 4].reshape(-1, h // 2, w // 2),
+              f[:, w * h * 5 // 4:].reshape(-1, h // 2, w // 2)]
+    return Unit(Path(path).stem, "yuv420p", planes)
+
+
 def run(cmd):
     """Runs cmd; returns (wall seconds, stdout, stderr). Raises Failure with stderr's tail."""
     t0 = time.perf_counter()
