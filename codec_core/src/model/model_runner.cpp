@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include "errors.h"
 #include "freq_table.h"
+#include "torch_device.h"
 
 namespace lmc {
 
@@ -18,19 +18,6 @@ constexpr int kSmallBatch = 8;
 // share, and OpenMP teams that spin-wait for a busy second core turned a
 // 0.4 s decode into 15 s (measured on 2 cores under load).
 constexpr int kParallelBatch = 4096;
-
-// LibTorch builds that hand GEMMs to OpenBLAS (Debian's) get OpenBLAS's own
-// thread pool, which at::set_num_threads does not reach. Its workers spin
-// in sched_yield between our small GEMMs: measured on 2 cores, the batched
-// encoder spent 3.4 s of system time on 8 CIF frames and ran slower than the
-// decoder. liblmc parallelises above the GEMM (encoder pipeline), so OpenBLAS
-// gets one thread. Other BLAS libraries do not export this symbol.
-static void limit_openblas_threads()
-{
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        set(1);
-}
 
 struct ModelRunner::Torch {
     torch::Device device{torch::kCPU};
@@ -60,19 +47,7 @@ ModelRunner::ModelRunner(std::shared_ptr<const Model> model, const std::string &
     : model_(std::move(model)), torch_(new Torch), threads_(std::max(threads, 1))
 {
     limit_openblas_threads();
-    bool want_cuda = device == "cuda";
-    if (want_cuda && !torch::cuda::is_available())
-        fail(LMC_ERR_UNSUPPORTED, "device cuda requested, but liblmc's LibTorch has no usable CUDA device");
-    if (device.empty() || device == "auto")
-        want_cuda = torch::cuda::is_available();
-    else if (device != "cpu" && device != "cuda")
-        fail(LMC_ERR_INVALID_ARG, "unknown device '" + device + "' (use cpu, cuda or auto)");
-    if (want_cuda) {
-        torch_->device = torch::Device(torch::kCUDA);
-        // TF32 would round the inputs; int8-range values survive it, but
-        // we keep cuBLAS in plain fp32 so the 2^24 argument holds as stated.
-        at::globalContext().setAllowTF32CuBLAS(false);
-    }
+    torch_->device = select_torch_device(device);
     for (const ModelLayer &l : model_->layers) {
         auto w = torch::empty({l.out, l.in}, torch::kFloat);
         float *wp = w.data_ptr<float>();
