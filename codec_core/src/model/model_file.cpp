@@ -29,10 +29,25 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
         invalid(path, "SHA-256 mismatch (file damaged)");
     try {
         ByteReader r(bytes.data() + 4, body - 4);
-        if (r.u32() != 1)
+        const uint32_t version = r.u32();
+        if (version != 1 && version != 2)
             invalid(path, "unsupported model file version");
         model->kind = r.u32();
         model->feature_set = r.u32();
+        if (version == 2) {
+            if (model->kind != kModelGen || model->feature_set != kFeaturesGenIntraV1)
+                invalid(path, "a version-2 model of an unknown kind or feature set");
+            if (r.u32() != 4)
+                invalid(path, "a gen model holds four networks");
+            const uint8_t *name = r.bytes(32);
+            model->name.assign((const char *)name, strnlen((const char *)name, 32));
+            model->gen = std::make_shared<GenIntraModel>(parse_gen_intra_model(r, path));
+            if (r.left() != 0)
+                invalid(path, "trailing bytes");
+            return model;
+        }
+        if (model->kind == kModelGen)
+            invalid(path, "a gen model in a version-1 file");
         model->inputs = (int)r.u32();
         model->outputs = (int)r.u32();
         uint32_t num_layers = r.u32();
@@ -82,6 +97,11 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
         throw;
     }
     return model;
+}
+
+const char *model_kind_name(uint32_t kind)
+{
+    return kind == kModelAudio ? "an audio" : kind == kModelGen ? "a gen (learned lossy)" : "a video";
 }
 
 // Larger than any network the format can describe usefully; a path that is

@@ -13,7 +13,7 @@ namespace lmc {
 
 static const char *default_model_name(uint32_t kind)
 {
-    return kind == kModelAudio ? "audio-a.lmcm" : "video-s.lmcm";
+    return kind == kModelAudio ? "audio-a.lmcm" : kind == kModelGen ? "gen-i.lmcm" : "video-s.lmcm";
 }
 
 std::vector<std::string> model_search_dirs(const char *model_dir)
@@ -71,8 +71,7 @@ std::shared_ptr<const Model> load_model_for_encoder(const char *path, uint32_t k
                                               " not found in: " + join(dirs));
     }
     if (model->kind != kind)
-        fail(LMC_ERR_MODEL_INVALID, "model file " + model->path + " is " +
-                                        (model->kind == kModelAudio ? "an audio" : "a video") +
+        fail(LMC_ERR_MODEL_INVALID, "model file " + model->path + " is " + model_kind_name(model->kind) +
                                         " model, the wrong kind for this codec");
     return model;
 }
