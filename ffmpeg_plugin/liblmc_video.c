@@ -185,6 +185,15 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.model     = s->model;
     cfg.model_dir = s->model_dir;
     cfg.device    = s->device;
+    if (gen && !s->max_error) {
+        /* The learned coding: -q:v is the quantiser (0 finest .. 32), -b:v an
+         * average bitrate the encoder meets by choosing each frame's. */
+        if (avctx->flags & AV_CODEC_FLAG_QSCALE)
+            cfg.quality = (int)lrintf(avctx->global_quality / (float)FF_QP2LAMBDA);
+        cfg.bit_rate = avctx->bit_rate;
+        cfg.fps_num  = avctx->framerate.num > 0 ? avctx->framerate.num : avctx->time_base.den;
+        cfg.fps_den  = avctx->framerate.num > 0 ? avctx->framerate.den : avctx->time_base.num;
+    }
     /* No pix_fmts list on purpose: with one, ffmpeg would convert any input
      * not in it (big-endian, semi-planar, ...) to a listed format behind the
      * user's back, which may not be lossless. What cannot be coded exactly is
@@ -413,9 +422,11 @@ static const AVClass cname ## _class = {                                        
     .version    = LIBAVUTIL_VERSION_INT,                                              \
 };
 
-/* Inter frames use the previous frame; -g sets the keyframe interval. */
+/* Inter frames use the previous frame; -g sets the keyframe interval. No
+ * default bitrate: lmc_gen takes -b:v only when asked (else -q:v). */
 static const FFCodecDefault lmc_video_encoder_defaults[] = {
     { "g", "30" },
+    { "b", "0" },
     { NULL },
 };
 
@@ -480,15 +491,15 @@ LMC_DECODER(liblmc_video, AV_CODEC_ID_LMC_VIDEO, "liblmc lossless neural video")
 #if CONFIG_LIBLMC_GEN_ENCODER
 static const AVOption liblmc_gen_encoder_options[] = {
     LMC_ENCODER_OPTIONS
-    { "max_error", "Largest allowed |decoded - source| per sample",
-      OFFSET(max_error), AV_OPT_TYPE_INT, { .i64 = 2 }, 1, 32, VE },
+    { "max_error", "0: learned coding (yuv420p; -q:v 0-32 or -b:v); 1-32: largest allowed |decoded - source| per sample",
+      OFFSET(max_error), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 32, VE },
     { NULL },
 };
 LMC_CLASS(liblmc_gen_encoder, liblmc_gen_encoder_options)
-LMC_ENCODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc bounded-error neural video")
+LMC_ENCODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc learned lossy neural video")
 #endif
 
 #if CONFIG_LIBLMC_GEN_DECODER
 LMC_CLASS(liblmc_gen_decoder, lmc_decoder_options)
-LMC_DECODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc bounded-error neural video")
+LMC_DECODER(liblmc_gen, AV_CODEC_ID_LMC_GEN, "liblmc learned lossy neural video")
 #endif

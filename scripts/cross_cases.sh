@@ -8,6 +8,7 @@ CROSS_CASES=(
   "video samples/vtest_384x288.y4m 8 video"
   "video-untiled samples/vtest_384x288.y4m 8 video models/video-s.lmcm 30 1x1"
   "gen samples/vtest_384x288.y4m 8 gen"
+  "learned samples/vtest_384x288.y4m 8 learned"
   "video-l samples/vtest_384x288.y4m 8 video models/video-l.lmcm"
   "cube samples/cube_gray.y4m 8 video"
 )

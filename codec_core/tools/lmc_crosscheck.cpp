@@ -4,7 +4,8 @@
 // on CUDA and the other way round (docs/exactness.md), and to time the codec
 // without FFmpeg around it.
 //
-//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT] [TILES]
+//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen|learned] [MODEL] [KEYINT] [TILES]
+//   (gen: lmc_gen -max_error 2; learned: lmc_gen's learned coding at -q:v 12)
 //   (TILES: COLSxROWS, 0x0 for the encoder's choice, 1x1 untiled)
 //   lmc-crosscheck decode cpu|cuda IN.lmcg [threads]
 #include <chrono>
@@ -21,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-static int encode(const char *device, const char *in, const char *out, int max_frames, bool gen,
+static int encode(const char *device, const char *in, const char *out, int max_frames, const std::string &kind,
                   const char *model, int keyint, const char *tiles)
 {
     Y4m clip = read_y4m(in);
@@ -31,8 +32,9 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     }
     lmc_config cfg;
     lmc_config_init(&cfg);
-    cfg.kind = gen ? LMC_KIND_GEN : LMC_KIND_VIDEO;
-    cfg.max_error = gen ? 2 : 0;
+    cfg.kind = kind == "video" ? LMC_KIND_VIDEO : LMC_KIND_GEN;
+    cfg.max_error = kind == "gen" ? 2 : 0;
+    cfg.quality = 12;
     cfg.width = clip.width;
     cfg.height = clip.height;
     cfg.pix_fmt = clip.mono ? LMC_PIX_GRAY8 : LMC_PIX_YUV420P;
@@ -127,11 +129,11 @@ int main(int argc, char **argv)
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc >= 5)
         return encode(argv[2], argv[3], argv[4], argc > 5 ? atoi(argv[5]) : 1 << 30,
-                      argc > 6 && std::string(argv[6]) == "gen", argc > 7 ? argv[7] : nullptr,
+                      argc > 6 ? argv[6] : "video", argc > 7 ? argv[7] : nullptr,
                       argc > 8 ? atoi(argv[8]) : 30, argc > 9 ? argv[9] : nullptr);
     if (cmd == "decode" && (argc == 4 || argc == 5))
         return decode(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 2);
-    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen] [MODEL] [KEYINT=30] [TILES=0x0]\n"
+    fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen|learned] [MODEL] [KEYINT=30] [TILES=0x0]\n"
                     "       lmc-crosscheck decode cpu|cuda IN.lmcg [THREADS=2]\n");
     return 2;
 }

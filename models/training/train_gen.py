@@ -1,35 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Learned intra coding for lmc_gen (issue 18), first experiment: luma only, float.
+"""Trains lmc_gen's learned intra codec (gen_net.py, docs/format.md section 10).
 
-    python3 models/training/train_gen.py --config models/training/configs/gen-intra.json \
+    python3 models/training/train_gen.py --config models/training/configs/gen-i.json \
         [--corpus build/corpus] [--logdir DIR] [--set key=json ...] [--ckpt F.pt [--resume]]
 
-A mean-scale hyperprior model (Balle et al. 2018; Minnen et al. 2018 without the
-autoregressive context): analysis and synthesis transforms of four strided 5x5
-convolutions with GDN, a hyperprior z with a per-channel Laplace density, and the
-latents y coded as Gaussians whose mean and scale come from z. One run per lambda
-in the config (loss = lambda * 255^2 * MSE + bits per pixel), all at once on the
-GPU, each for the config's seconds. Training data: random crops of the luma of the
-train split's 4:2:0 and gray items (every frame); evaluation: the first frame of
-every 4:2:0 and gray item of the test split, bits from the model's likelihoods of
-the rounded latents (what a range coder spends, within a fraction of a percent)
-and PSNR of the decoded luma rounded to 8 bits. Writes NAME.json to --logdir:
-config, loss curve and per-item (bpp, PSNR) for each lambda.
+One variable-rate model: every training crop gets a random quantiser k in [0, 32]
+(latent step q = 2^(k/8)) and its own lambda, log-spaced from lambda_hi (k = 0) to
+lambda_lo (k = 32): loss = lambda_k * MSE (8-bit units, all samples of Y, U and V, as
+FFmpeg's PSNR-YUV counts them) + bits per pixel (Y pixels). The model is trained in
+the integer model's units (quantised weights, floored activations, straight-through
+gradients), so what it exports computes what it learned.
 
-Not yet integer: the entropy parameters are float, so this model is not a codec
-that decodes identically everywhere (ARCHITECTURE.md); it measures what a learned
-intra transform buys over x264 before that work is done.
+Data: random crops (crop x crop luma, even offsets, half the flips mirrored) of every
+frame of the train split's yuv420p items, and of its gray items with neutral chroma.
+Evaluation: the first frame of every yuv420p item of the test split through the EXACT
+integer reference (gen_net.encode_frame: what liblmc computes), bits from the model's
+frequency tables (what the range coder spends, within a few bytes), PSNR-YUV.
 
-Status: written on 2026-12-05 and NOT YET RUN (no GPU machine was lent for the rest
-of that session; there is no torch on the CPU machine). Its first run on the GPU
-machine (carry build/corpus/train and build/corpus/test) is the next step of issue 18:
-    python3 models/training/train_gen.py --config models/training/configs/gen-intra.json \
-        --logdir $OUT --ckpt $OUT/gen-intra.pt
-The intra references to compare with (x264 and x265, luma, SEI removed) are in the
-issue 18 note of that session.
+Writes to --logdir: NAME.lmcm (the model file), NAME_train.csv (loss curve), NAME_eval.json
+(config, steps, per item and k: bpp and PSNR-YUV), and --ckpt (float weights) for --resume.
 """
 import argparse
+import csv
 import json
 import math
 import time
@@ -37,109 +30,64 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class GDN(nn.Module):
-    """Generalised divisive normalisation (its inverse in the synthesis)."""
-
-    def __init__(self, c, inverse=False):
-        super().__init__()
-        self.inverse = inverse
-        self.beta = nn.Parameter(torch.ones(c))
-        self.gamma = nn.Parameter(0.1 * torch.eye(c).view(c, c, 1, 1))
-
-    def forward(self, x):
-        norm = torch.sqrt(F.conv2d(x * x, self.gamma.abs(), self.beta.abs() + 1e-6))
-        return x * norm if self.inverse else x / norm
+import gen_net
 
 
-def down(i, o):
-    return nn.Conv2d(i, o, 5, 2, 2)
-
-
-def up(i, o):
-    return nn.ConvTranspose2d(i, o, 5, 2, 2, output_padding=1)
-
-
-class HyperpriorCodec(nn.Module):
-    def __init__(self, n=128, m=192):
-        super().__init__()
-        self.g_a = nn.Sequential(down(1, n), GDN(n), down(n, n), GDN(n), down(n, n), GDN(n), down(n, m))
-        self.g_s = nn.Sequential(up(m, n), GDN(n, True), up(n, n), GDN(n, True), up(n, n), GDN(n, True), up(n, 1))
-        self.h_a = nn.Sequential(nn.Conv2d(m, n, 3, 1, 1), nn.LeakyReLU(), down(n, n), nn.LeakyReLU(), down(n, n))
-        self.h_s = nn.Sequential(up(n, n), nn.LeakyReLU(), up(n, n * 3 // 2), nn.LeakyReLU(),
-                                 nn.Conv2d(n * 3 // 2, 2 * m, 3, 1, 1))
-        self.z_log_scale = nn.Parameter(torch.zeros(n))
-
-    @staticmethod
-    def quantise(x, training, mean=0):
-        if training:
-            return x + torch.empty_like(x).uniform_(-0.5, 0.5)
-        return torch.round(x - mean) + mean
-
-    def forward(self, x):
-        """x: [B, 1, H, W] in [0, 1], H and W multiples of 64. Returns (x_hat, bits)."""
-        y = self.g_a(x * 255 / 16)
-        z = self.h_a(y)
-        z_hat = self.quantise(z, self.training)
-        b = self.z_log_scale.exp().view(1, -1, 1, 1)
-        lap = torch.distributions.Laplace(torch.zeros_like(b), b)
-        pz = (lap.cdf(z_hat + 0.5) - lap.cdf(z_hat - 0.5)).clamp_min(1e-9)
-        mean, scale = self.h_s(z_hat).chunk(2, 1)
-        scale = F.softplus(scale).clamp_min(0.11)
-        y_noisy = self.quantise(y, self.training)
-        y_round = torch.round(y - mean) + mean
-        # Rate on the noisy latents; the synthesis sees the rounded ones (straight-through).
-        y_rate = y_noisy if self.training else y_round
-        g = torch.distributions.Normal(mean, scale)
-        py = (g.cdf(y_rate + 0.5) - g.cdf(y_rate - 0.5)).clamp_min(1e-9)
-        y_hat = y + (y_round - y).detach()
-        x_hat = self.g_s(y_hat) * 16 / 255
-        bits = -(torch.log2(py).sum(dim=(1, 2, 3)) + torch.log2(pz).sum(dim=(1, 2, 3)))
-        return x_hat, bits
-
-
-def luma_planes(corpus, split, first_only):
-    """(name, [h, w] uint8) of the split's 4:2:0 and gray items' luma, every frame or the first."""
+def load_frames(corpus, split, first_only):
+    """[(name, y, u, v)] uint8 planes of the split's yuv420p (and, for training, gray) items."""
     index = json.loads(Path(corpus, split, "index.json").read_text())
     out = []
     for e in index["video"]:
         z = np.load(Path(corpus, split, "video", e["name"] + ".npz"))
-        if str(z["pix_fmt"]) not in ("yuv420p", "gray"):
+        fmt = str(z["pix_fmt"])
+        if fmt not in ("yuv420p",) + (() if first_only else ("gray",)):
             continue
-        frames = z["p0"][:1] if first_only else z["p0"]
-        out += [(f"{e['name']}#{t}", f) for t, f in enumerate(frames)]
+        n = 1 if first_only else len(z["p0"])
+        for t in range(n):
+            y = z["p0"][t]
+            h, w = y.shape[0] // 2 * 2, y.shape[1] // 2 * 2
+            y = y[:h, :w]
+            if fmt == "gray":
+                u = v = np.full((h // 2, w // 2), 128, np.uint8)
+            else:
+                u, v = z["p1"][t][:h // 2, :w // 2], z["p2"][t][:h // 2, :w // 2]
+            out.append((f"{e['name']}#{t}", y, u, v))
     return out
 
 
-def crops(planes, batch, size, rng):
-    x = np.empty((batch, 1, size, size), np.float32)
+def crops(frames, batch, size, rng, device):
+    x = torch.empty((batch, 6, size // 2, size // 2), dtype=torch.float32)
     for i in range(batch):
-        p = planes[rng.integers(len(planes))]
-        h, w = p.shape
-        t, l = rng.integers(h - size + 1), rng.integers(w - size + 1)
-        c = p[t:t + size, l:l + size]
-        if rng.random() < 0.5:
-            c = c[:, ::-1]
-        x[i, 0] = c / 255.0
-    return torch.from_numpy(x)
+        _, y, u, v = frames[rng.integers(len(frames))]
+        h, w = y.shape
+        t, l = 2 * rng.integers((h - size) // 2 + 1), 2 * rng.integers((w - size) // 2 + 1)
+        c = gen_net.pack_yuv420(y[t:t + size, l:l + size], u[t // 2:(t + size) // 2, l // 2:(l + size) // 2],
+                                v[t // 2:(t + size) // 2, l // 2:(l + size) // 2])[0].float()
+        if rng.random() < 0.5:  # mirror: the luma phases swap columns (j = 0 <-> 1)
+            c = torch.flip(c, [2])[[1, 0, 3, 2, 4, 5]]
+        x[i] = c
+    return x.to(device)
 
 
 @torch.no_grad()
-def evaluate(model, items, device):
-    model.eval()
+def evaluate(m, frames, ks, device):
     res = {}
-    for name, p in items:
-        h, w = p.shape
+    for name, y, u, v in frames:
+        h, w = y.shape
         H, W = -(-h // 64) * 64, -(-w // 64) * 64
-        x = torch.from_numpy(np.pad(p, ((0, H - h), (0, W - w)), mode="edge") / 255.0).float()
-        x_hat, bits = model(x.view(1, 1, H, W).to(device))
-        dec = (x_hat[0, 0, :h, :w].clamp(0, 1) * 255).round().cpu().numpy()
-        mse = np.mean((dec - p.astype(np.float64)) ** 2)
-        res[name] = {"bpp": float(bits.item()) / (h * w), "psnr": 10 * math.log10(255 ** 2 / max(mse, 1e-12))}
-    model.train()
+        x = gen_net.pack_yuv420(gen_net.pad_to(y, H, W), gen_net.pad_to(u, H // 2, W // 2),
+                                gen_net.pad_to(v, H // 2, W // 2)).to(device)
+        for k in ks:
+            z, sym, idx, x_hat = gen_net.encode_frame(m, x, k)
+            bits = gen_net.frame_bits(m, z, sym, idx)
+            dy, du, dv = gen_net.unpack_yuv420(x_hat)
+            err = sum(float(((a[:b.shape[0], :b.shape[1]].astype(np.float64) - b) ** 2).sum())
+                      for a, b in ((dy, y), (du, u), (dv, v)))
+            mse = err / (y.size + u.size + v.size)
+            res.setdefault(name, []).append({"k": k, "bpp": bits / (h * w),
+                                             "psnr_yuv": 10 * math.log10(255 ** 2 / max(mse, 1e-9))})
     return res
 
 
@@ -149,53 +97,82 @@ def main():
     ap.add_argument("--corpus", default="build/corpus")
     ap.add_argument("--logdir", default="models/training/logs")
     ap.add_argument("--set", nargs="*", default=[])
-    ap.add_argument("--ckpt", help="weights file (fp16) written at the end; --resume starts from it")
+    ap.add_argument("--ckpt", help="float weights written at the end; --resume starts from them")
     ap.add_argument("--resume", action="store_true")
     opt = ap.parse_args()
     cfg = json.loads(Path(opt.config).read_text())
     for kv in opt.set:
         k, v = kv.split("=", 1)
         cfg[k] = json.loads(v)
+    name = Path(opt.config).stem
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
-    train = [p for _, p in luma_planes(opt.corpus, "train", False) if min(p.shape) >= cfg["crop"]]
-    test = luma_planes(opt.corpus, "test", True)
-    print(f"{len(train)} training planes, {len(test)} test images, device {device}", flush=True)
-    models = [HyperpriorCodec(cfg["n"], cfg["m"]).to(device) for _ in cfg["lambdas"]]
-    if opt.resume:  # weights only: Adam's moments start afresh (a checkpoint small enough to carry)
-        for m, sd in zip(models, torch.load(opt.ckpt, map_location=device)):
-            m.load_state_dict({k: v.float() for k, v in sd.items()})
-    opts = [torch.optim.Adam(m.parameters(), lr=cfg["lr"]) for m in models]
-    curve = [[] for _ in models]
-    t0, step = time.time(), 0
+    train = [f for f in load_frames(opt.corpus, "train", False) if min(f[1].shape) >= cfg["crop"]]
+    test = load_frames(opt.corpus, "test", True)
+    print(f"{len(train)} training frames, {len(test)} test frames, device {device}", flush=True)
+    model = gen_net.GenIntra(cfg).to(device)
+    if opt.resume:
+        state = torch.load(opt.ckpt, map_location=device)
+        missing = model.load_state_dict(state, strict=False).missing_keys
+        print("resumed" + (f"; new parameters {missing}" if missing else ""), flush=True)
+    # The step exponents are a few hundred numbers of range 0-64: a faster rate.
+    rest = [p for n, p in model.named_parameters() if n != "step_exp"]
+    optim = torch.optim.Adam([{"params": rest, "lr": cfg["lr"]},
+                              {"params": [model.step_exp], "lr": cfg["lr"] * cfg["step_exp_lr"]}])
+    logdir = Path(opt.logdir)
+    logdir.mkdir(parents=True, exist_ok=True)
+    curve = open(logdir / f"{name}_train.csv", "w", newline="")
+    log = csv.writer(curve)
+    log.writerow(["step", "seconds", "loss", "bpp_k0", "psnr_k0", "bpp_k32", "psnr_k32"])
+    lam_hi, lam_lo = cfg["lambda_hi"], cfg["lambda_lo"]
+    t0, step, acc = time.time(), 0, []
     while time.time() - t0 < cfg["seconds"]:
-        x = crops(train, cfg["batch"], cfg["crop"], rng).to(device)
-        for i, (m, o, lam) in enumerate(zip(models, opts, cfg["lambdas"])):
-            x_hat, bits = m(x)
-            bpp = bits.mean() / (cfg["crop"] ** 2)
-            mse = F.mse_loss(x_hat, x)
-            loss = lam * 255 ** 2 * mse + bpp
-            o.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
-            o.step()
-            if step % 200 == 0:
-                curve[i].append([step, round(time.time() - t0, 1), float(bpp), float(10 * torch.log10(1 / mse))])
-        if step % 1000 == 0:
-            print(f"step {step} {time.time() - t0:.0f} s: " + "  ".join(
-                f"lambda {lam}: {c[-1][2]:.3f} bpp {c[-1][3]:.2f} dB" for lam, c in zip(cfg["lambdas"], curve)),
-                flush=True)
+        x = crops(train, cfg["batch"], cfg["crop"], rng, device)
+        if time.time() - t0 > cfg["seconds"] * (1 - cfg["lr_tail"]):  # the last part at a tenth
+            for g, scale in zip(optim.param_groups, (1, cfg["step_exp_lr"])):
+                g["lr"] = cfg["lr"] * scale * 0.1
+        k = torch.randint(0, gen_net.MAX_K + 1, (cfg["batch"],), device=device)
+        # the two ends of the range in every batch, so the curve tracks both
+        k[0], k[1] = 0, gen_net.MAX_K
+        lam = lam_hi * (lam_lo / lam_hi) ** (k.float() / gen_net.MAX_K)
+        x_hat, bits = model(x, k)
+        # mean over the 6 half-size planes = mean over all Y, U, V samples (4 + 1 + 1)
+        mse = ((torch.clamp(x_hat, -128, 127) - x) ** 2).mean(dim=(1, 2, 3))
+        bpp = bits / (cfg["crop"] ** 2)
+        loss = (lam * mse + bpp).mean()
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optim.step()
+        acc.append([float(loss), float(bpp[0]), float(mse[0]), float(bpp[1]), float(mse[1])])
+        if step % 100 == 0:
+            a = np.mean(acc, 0)
+            acc = []
+            row = [step, round(time.time() - t0, 1), a[0], a[1], 10 * math.log10(255 ** 2 / a[2]),
+                   a[3], 10 * math.log10(255 ** 2 / a[4])]
+            log.writerow([f"{v:.4f}" if isinstance(v, float) else v for v in row])
+            curve.flush()
+            if step % 1000 == 0:
+                print(f"step {step} {row[1]:.0f} s: loss {a[0]:.3f}  k=0: {a[1]:.3f} bpp {row[4]:.2f} dB"
+                      f"  k=32: {a[3]:.3f} bpp {row[6]:.2f} dB", flush=True)
         step += 1
+    curve.close()
     if opt.ckpt:
-        torch.save([{k: v.half() for k, v in m.state_dict().items()} for m in models], opt.ckpt)
-    results = {str(lam): evaluate(m, test, device) for lam, m in zip(cfg["lambdas"], models)}
-    for lam, r in results.items():
-        print(f"lambda {lam}: " + "  ".join(f"{k} {v['bpp']:.3f} bpp {v['psnr']:.2f} dB" for k, v in r.items()))
-    Path(opt.logdir).mkdir(parents=True, exist_ok=True)
-    out = Path(opt.logdir, Path(opt.config).stem + ".json")
-    out.write_text(json.dumps({"config": cfg, "steps": step, "curve": curve, "test": results}, indent=1) + "\n")
-    print(f"wrote {out}")
+        torch.save(model.state_dict(), opt.ckpt)
+    model.eval()
+    m = model.export(name)
+    data = gen_net.serialize(m)
+    (logdir / f"{name}.lmcm").write_bytes(data)
+    m = gen_net.parse(data)  # evaluate what the file holds
+    res = evaluate(m, test, cfg["eval_k"], device)
+    for item, pts in res.items():
+        print(item + ": " + "  ".join(f"k{p['k']} {p['bpp']:.3f} bpp {p['psnr_yuv']:.2f} dB" for p in pts))
+    (logdir / f"{name}_eval.json").write_text(json.dumps(
+        {"config": cfg, "steps": step, "model_sha256": m["sha256"], "test": res}, indent=1) + "\n")
+    print(f"{step} steps; wrote {logdir}/{name}.lmcm ({len(data)} bytes, {m['sha256'][:16]})")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ make_video_src "$TMP/v.nut" yuv420p 64x48 5 5
 ff -f lavfi -i "sine=f=440:r=16000:d=1" -c:a pcm_s16le "$TMP/a.wav"
 ff -i "$TMP/v.nut" -c:v lmc_video "$TMP/video.mkv"
 ff -i "$TMP/v.nut" -i "$TMP/a.wav" -map 0:v -map 1:a -c:v lmc_video -c:a lmc_audio "$TMP/av.mkv"
-ff -i "$TMP/v.nut" -c:v lmc_gen "$TMP/gen.nut"
+ff -i "$TMP/v.nut" -c:v lmc_gen -q:v 12 "$TMP/gen.nut"
 
 for f in video.mkv av.mkv gen.nut; do
     rc=0

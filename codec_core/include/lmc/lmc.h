@@ -20,8 +20,8 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 10
-#define LMC_VERSION_MICRO 2
+#define LMC_VERSION_MINOR 11
+#define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
 /* Runtime version, LMC_VERSION_INT of the library actually loaded. */
@@ -43,7 +43,8 @@ enum lmc_status {
 enum lmc_kind {
     LMC_KIND_VIDEO = 1, /* lmc_video: lossless video and stills */
     LMC_KIND_AUDIO = 2, /* lmc_audio: lossless audio */
-    LMC_KIND_GEN   = 3, /* lmc_gen: lossy video, bounded per-pixel error */
+    LMC_KIND_GEN   = 3, /* lmc_gen: lossy video: learned (max_error 0) or
+                           with a bounded per-pixel error */
 };
 
 /* Pixel formats (plane order as in FFmpeg's planar formats). */
@@ -77,7 +78,8 @@ typedef struct lmc_config {
     /* video / gen */
     int width, height;
     int pix_fmt;           /* enum lmc_pix_fmt */
-    int max_error;         /* gen only: max |decoded - source| per sample, 1..32 */
+    int max_error;         /* gen only: max |decoded - source| per sample, 1..32;
+                              0 = the learned codec (liblmc 0.11, yuv420p) */
     /* audio */
     int sample_rate;
     int channels;
@@ -108,6 +110,13 @@ typedef struct lmc_config {
      * 0 = auto (tiles of about 256 luma samples a side), 1 x 1 = untiled
      * (the format of liblmc 0.8). Decoders report the stream's grid. */
     int tile_cols, tile_rows;
+    /* gen encoder, learned coding (liblmc 0.11): quality is the quantiser,
+     * 0 (finest) to 32 (coarsest), each step 2^(1/8) times the last; -1 =
+     * the default (12). bit_rate > 0 instead chooses each frame's quantiser
+     * for that average bitrate (bits/s) at fps_num / fps_den frames/s. */
+    int quality;
+    int64_t bit_rate;
+    int fps_num, fps_den;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;

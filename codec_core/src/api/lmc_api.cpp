@@ -12,7 +12,10 @@
 
 #include "audio_codec.h"
 #include "errors.h"
+#include "learned_intra.h"
 #include "model_store.h"
+#include "packet.h"
+#include "rate_control.h"
 #include "stream_header.h"
 #include "video_codec.h"
 
@@ -30,6 +33,8 @@ struct lmc_codec {
     // The codec and its network runner; decoders make them on the first packet.
     std::unique_ptr<VideoCodec> video;
     std::unique_ptr<AudioCodec> audio;
+    std::unique_ptr<LearnedIntraCodec> gen; // lmc_gen's learned coding
+    std::unique_ptr<RateControl> rate;      // its encoder's quantiser choice
     std::vector<uint8_t> packet;
     std::string error;
     std::string model_identity, model_file_sha256; // lmc_codec_model_info's strings
@@ -86,6 +91,10 @@ static void apply_runtime(lmc_codec *c, const lmc_config *cfg)
 // fails the same way instead of using half a codec.
 static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
 {
+    if (c->header.learned()) {
+        c->gen = std::make_unique<LearnedIntraCodec>(c->header, model->gen, c->device, c->threads);
+        return;
+    }
     // The audio decoder evaluates its network one sample at a time, which runs
     // on the CPU on any device (ModelRunner::run: a GPU launch costs more than
     // the evaluation; the integers are the same), so it does not start CUDA:
@@ -100,8 +109,13 @@ static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
 
 static void ensure_codec(lmc_codec *c)
 {
-    if (!c->video && !c->audio)
+    if (!c->video && !c->audio && !c->gen)
         make_codec(c, c->model);
+}
+
+static uint32_t stream_model_kind(const StreamHeader &h)
+{
+    return h.kind == LMC_KIND_AUDIO ? kModelAudio : h.learned() ? kModelGen : kModelVideo;
 }
 
 // The model a stream's header names, found and checked when the decoder
@@ -109,10 +123,8 @@ static void ensure_codec(lmc_codec *c)
 static std::shared_ptr<const Model> find_stream_model(const StreamHeader &h, const std::string &model_dir)
 {
     auto model = find_model_by_hash(h.model_hash, model_dir.empty() ? nullptr : model_dir.c_str());
-    const uint32_t want = h.kind == LMC_KIND_AUDIO ? kModelAudio : kModelVideo;
-    if (model->kind != want)
-        fail(LMC_ERR_MODEL_INVALID, "stream header names " + model->path + ", " +
-                                        (model->kind == kModelAudio ? "an audio" : "a video") +
+    if (model->kind != stream_model_kind(h))
+        fail(LMC_ERR_MODEL_INVALID, "stream header names " + model->path + ", " + model_kind_name(model->kind) +
                                         " model, in a stream of another kind (corrupt header)");
     return model;
 }
@@ -132,6 +144,7 @@ void lmc_config_init(lmc_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->adapt = 2;
+    cfg->quality = -1;
 }
 
 const char *lmc_status_string(int status)
@@ -179,12 +192,16 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             h.tile_rows = cfg->tile_rows > 0 ? cfg->tile_rows : auto_tiles(h.height);
             if (h.tile_cols * h.tile_rows > 1)
                 h.tools |= kToolTiles;
+            if (h.kind == LMC_KIND_GEN && cfg->max_error == 0) { // the learned coding: whole frames
+                h.tools = kToolLearned;
+                h.tile_cols = h.tile_rows = 1;
+                c->rate = std::make_unique<RateControl>(cfg->bit_rate, cfg->fps_num, cfg->fps_den, cfg->quality);
+            }
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
         }
         validate_stream_params(h);
-        uint32_t kind = h.kind == LMC_KIND_AUDIO ? kModelAudio : kModelVideo;
-        auto model = load_model_for_encoder(cfg->model, kind, cfg->model_dir);
+        auto model = load_model_for_encoder(cfg->model, stream_model_kind(h), cfg->model_dir);
         h.model_hash = model->hash;
         c->model = model;
         make_codec(c.get(), model);
@@ -251,9 +268,22 @@ int lmc_decoder_open(lmc_codec **out, const uint8_t *header, size_t size, const 
 int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int strides[],
                      const uint8_t **pkt, size_t *pkt_size, int *keyframe)
 {
-    if (!c || !c->encoder || !c->video || !planes || !strides || !pkt || !pkt_size)
+    if (!c || !c->encoder || !(c->video || c->gen) || !planes || !strides || !pkt || !pkt_size)
         return bad_args(c, "lmc_encode_video");
     return guarded(c, [&] {
+        if (c->gen) { // every frame intra (format.md 10)
+            const auto analysis = c->gen->analyse(planes, strides);
+            begin_packet(c->packet, kPacketKeyframe);
+            c->gen->write(analysis, c->rate->pick(*c->gen, analysis), c->packet);
+            end_packet(c->packet);
+            c->rate->coded(c->packet.size());
+            c->frames++;
+            if (keyframe)
+                *keyframe = 1;
+            *pkt = c->packet.data();
+            *pkt_size = c->packet.size();
+            return;
+        }
         bool key = c->video->encode(planes, strides, c->keyint <= 1 || c->frames % c->keyint == 0, c->packet);
         c->frames++;
         if (keyframe)
@@ -269,6 +299,12 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
     if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO || !planes || !strides)
         return bad_args(c, "lmc_decode_video");
     return guarded(c, [&] {
+        if (c->header.learned()) {
+            const LearnedPacket p = parse_learned_packet(pkt, pkt_size);
+            ensure_codec(c);
+            c->gen->decode(p.payload, p.size, planes, strides);
+            return;
+        }
         // The packet is checked before the codec is made: a header claiming
         // a huge frame allocates nothing until a keyframe that large arrives.
         if (!c->video && !parse_video_packet(c->header, pkt, pkt_size).keyframe)
@@ -284,7 +320,9 @@ int lmc_video_packet_info(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, int
     if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO)
         return bad_args(c, "lmc_video_packet_info");
     return guarded(c, [&] {
-        const bool key = parse_video_packet(c->header, pkt, pkt_size).keyframe;
+        const bool key = c->header.learned() || parse_video_packet(c->header, pkt, pkt_size).keyframe;
+        if (c->header.learned())
+            parse_learned_packet(pkt, pkt_size);
         if (keyframe)
             *keyframe = key;
     });

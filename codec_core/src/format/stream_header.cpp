@@ -96,7 +96,10 @@ void validate_stream_params(const StreamHeader &h)
                                       std::to_string(h.tools) + ")");
     if (h.kind == LMC_KIND_GEN && h.bit_depth != 8)
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen codes 8-bit samples only");
-    if (h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
+    if (h.learned() && (h.tools != kToolLearned || h.pix_fmt != LMC_PIX_YUV420P || h.max_error != 0))
+        fail(LMC_ERR_UNSUPPORTED, "lmc_gen's learned coding takes yuv420p, max_error 0, no other tool");
+    if (!h.learned() &&
+        h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {
@@ -131,8 +134,9 @@ void validate_stream_params(const StreamHeader &h)
                                       " for " + std::to_string(h.width) + "x" + std::to_string(h.height) +
                                       ": at most one tile per " + std::to_string(kMinTileSide) +
                                       " samples a side, " + std::to_string(kMaxTileGrid) + " a side");
-    if (h.kind == LMC_KIND_GEN ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)
-        fail(LMC_ERR_UNSUPPORTED, "max_error must be 1..32 for lmc_gen and 0 for lmc_video");
+    if (h.kind == LMC_KIND_GEN && !h.learned() ? (h.max_error < 1 || h.max_error > 32) : h.max_error != 0)
+        fail(LMC_ERR_UNSUPPORTED, "max_error must be 1..32 for lmc_gen's bounded-error coding and 0 for "
+                                  "lmc_video and the learned coding");
 }
 
 } // namespace lmc

@@ -20,22 +20,24 @@ enum StreamTool : uint32_t {
     kToolDeepSamples = 8, // samples of 9-16 bits; the header holds the depth (7.8)
     kToolTiles = 16,      // frames cut into tiles with their own substreams (6.1); header version 3
     kToolAdaptiveAudio = 32, // audio: adaptive prediction and Rice parameter, channel modes (8.1)
+    kToolLearned = 64,       // lmc_gen: frames coded by a learned intra model (section 10), max_error 0
 };
-constexpr uint32_t kKnownTools =
-    kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles | kToolAdaptiveAudio;
+constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles |
+                                 kToolAdaptiveAudio | kToolLearned;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)
 {
     switch (kind) {
     case LMC_KIND_VIDEO: return kToolSharpLuma | kToolFineSkip | kToolFrameIndex;
-    case LMC_KIND_GEN: return kToolFrameIndex;
+    case LMC_KIND_GEN: return kToolFrameIndex; // with max_error 0: kToolLearned instead
     case LMC_KIND_AUDIO: return kToolAdaptiveAudio;
     default: return 0;
     }
 }
 
 struct StreamHeader {
+    bool learned() const { return kind == LMC_KIND_GEN && (tools & kToolLearned); }
     int kind = 0; // enum lmc_kind
     uint32_t tools = 0; // StreamTool bits; written as version 2 when non-zero
     Sha256 model_hash{};
