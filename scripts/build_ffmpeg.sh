@@ -7,7 +7,7 @@
 # nothing changed rebuilds nothing):
 #   1. get the pristine orig tarball from Debian's source package (trixie)
 #   2. extract it to build/ffmpeg-src and apply patches/*.patch
-#   3. copy ffmpeg_plugin/*.[ch] into libavcodec/ (only files whose content differs)
+#   3. copy ffmpeg_plugin/*.[ch] into libavcodec/, vf_*.c into libavfilter/ (only files whose content differs)
 #   4. configure (only when the configure line, the patches or liblmc's
 #      pkg-config flags changed), make, make install
 #
@@ -141,9 +141,11 @@ fi
 
 # ------------------------------------------------------- 3. wrapper sources
 for f in "${PLUGINS[@]}"; do
-    dst=$SRC/libavcodec/$(basename "$f")
+    lib=libavcodec                                   # the codec wrappers
+    case $(basename "$f") in vf_*) lib=libavfilter ;; esac  # the filters
+    dst=$SRC/$lib/$(basename "$f")
     if ! cmp -s "$f" "$dst"; then
-        say "updating libavcodec/$(basename "$f")"
+        say "updating $lib/$(basename "$f")"
         cp "$f" "$dst"
     fi
 done
@@ -152,13 +154,13 @@ done
 HEADER_STAMP=$SRC/.lmc-header.stamp
 header_hash=$(sha256sum "$LMC_PREFIX/include/lmc/lmc.h" | cut -d' ' -f1)
 if [ "$(cat "$HEADER_STAMP" 2>/dev/null)" != "$header_hash" ]; then
-    rm -f "$SRC"/libavcodec/liblmc_*.o
+    rm -f "$SRC"/libavcodec/liblmc_*.o "$SRC"/libavfilter/vf_lmc_*.o
     echo "$header_hash" >"$HEADER_STAMP"
 fi
 
 # -------------------------------------------------------------- 4. configure
 export PKG_CONFIG_PATH="$LMC_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-if ! pkg-config --exists 'lmc >= 0.10.0'; then
+if ! pkg-config --exists 'lmc >= 0.11.0'; then
     die "liblmc not found by pkg-config in $LMC_PREFIX/lib/pkgconfig (build and install liblmc first)"
 fi
 
@@ -189,7 +191,7 @@ if [ "${LMC_FFMPEG_PEERS:-1}" = 0 ]; then
         --enable-decoder=liblmc_video,liblmc_audio,liblmc_gen,ffv1,flac,rawvideo,pcm_s16le,pcm_s32le,wrapped_avframe,h264
         --enable-muxer=matroska,matroska_audio,nut,yuv4mpegpipe,wav,rawvideo,framemd5,md5,null,pcm_s16le,pcm_s32le
         --enable-demuxer=matroska,nut,yuv4mpegpipe,wav,rawvideo,pcm_s16le,pcm_s32le,mov --enable-parser=h264
-        --enable-protocol=file,pipe --enable-filter=scale,format,null,anull,aformat,aresample,copy)
+        --enable-protocol=file,pipe --enable-filter=scale,format,null,anull,aformat,aresample,copy,lmc_map)
 fi
 command -v nasm >/dev/null || CONFIGURE_ARGS+=(--disable-x86asm)
 # liblmc.so is found at run time through an rpath to its install directory.

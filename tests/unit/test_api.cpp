@@ -305,3 +305,41 @@ TEST(Api, GoldenAudioStream)
     lmc_codec_close(&enc);
     check_golden("audio_stereo", s);
 }
+
+// The bits map (liblmc 0.11, for the lmc_map filter): what each sample cost,
+// summing to about the packet's size; refused before a frame or without the option.
+TEST(Api, BitsMapSumsToThePacket)
+{
+    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    const int W = 128, H = 96;
+    lmc_config cfg = video_config(LMC_PIX_YUV420P, W, H);
+    cfg.bits_map = 1;
+    cfg.tile_cols = cfg.tile_rows = 1;
+    lmc_codec *enc = nullptr;
+    char err[512];
+    ASSERT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
+    std::vector<float> map(W * H);
+    EXPECT_EQ(lmc_encoder_bits_map(enc, 0, map.data(), W), LMC_ERR_INVALID_ARG);
+    auto &src = clip.frames.at(0);
+    std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, 100, 80, W, H),
+                                                crop(src[1], clip.width / 2, 50, 40, W / 2, H / 2),
+                                                crop(src[2], clip.width / 2, 50, 40, W / 2, H / 2)};
+    const uint8_t *in[3] = {planes[0].data(), planes[1].data(), planes[2].data()};
+    int strides[3] = {W, W / 2, W / 2};
+    const uint8_t *pkt;
+    size_t size;
+    ASSERT_EQ(lmc_encode_video(enc, in, strides, &pkt, &size, nullptr), LMC_OK);
+    double bits = 0;
+    for (int p = 0; p < 3; p++) {
+        const int w = p ? W / 2 : W, h = p ? H / 2 : H;
+        std::vector<float> m((size_t)w * h, -1);
+        ASSERT_EQ(lmc_encoder_bits_map(enc, p, m.data(), w), LMC_OK);
+        for (float v : m) {
+            EXPECT_GE(v, 0.0f);
+            bits += v;
+        }
+    }
+    EXPECT_NEAR(bits / 8, (double)size, 0.02 * size + 64);
+    EXPECT_EQ(lmc_encoder_bits_map(enc, 3, map.data(), W), LMC_ERR_INVALID_ARG);
+    lmc_codec_close(&enc);
+}

@@ -117,6 +117,9 @@ typedef struct lmc_config {
     int quality;
     int64_t bit_rate;
     int fps_num, fps_den;
+    /* lmc_video encoder (liblmc 0.11): keep what each sample cost, for
+     * lmc_encoder_bits_map() (the lmc_map filter). */
+    int bits_map;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;
@@ -160,6 +163,16 @@ int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int stri
 int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size,
                      uint8_t *const planes[], const int strides[]);
 void lmc_decoder_reset(lmc_codec *c);
+
+/*
+ * lmc_video encoder opened with bits_map = 1 (liblmc 0.11): after
+ * lmc_encode_video(), the bits the model spent on each sample of plane p of
+ * that frame (-log2 of the sample's probability; 0 for samples in skip
+ * blocks, which inter frames copy without coding), as a float map of the
+ * plane's size with rows stride floats apart. Samples above 8 bits report
+ * their high byte's cost.
+ */
+int lmc_encoder_bits_map(lmc_codec *c, int plane, float *out, int stride);
 
 /*
  * Checks a video packet without decoding it: checksum, flags, and that a

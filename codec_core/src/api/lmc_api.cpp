@@ -205,8 +205,10 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         h.model_hash = model->hash;
         c->model = model;
         make_codec(c.get(), model);
-        if (c->video)
+        if (c->video) {
             c->video->set_adaptation(h.kind == LMC_KIND_VIDEO ? std::clamp(cfg->adapt, 0, 2) : 0);
+            c->video->record_bits(h.kind == LMC_KIND_VIDEO && cfg->bits_map);
+        }
         c->header_bytes = write_stream_header(h);
     });
     if (ret < 0) {
@@ -312,6 +314,21 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
                                        "decoding starts at the next keyframe");
         ensure_codec(c);
         c->video->decode(pkt, pkt_size, planes, strides);
+    });
+}
+
+int lmc_encoder_bits_map(lmc_codec *c, int plane, float *out, int stride)
+{
+    if (!c || !c->encoder || !c->video || c->header.kind != LMC_KIND_VIDEO || !out || plane < 0 ||
+        plane >= c->video->plane_count() || stride < c->video->plane_width(plane))
+        return bad_args(c, "lmc_encoder_bits_map");
+    return guarded(c, [&] {
+        const std::vector<float> &map = c->video->bits_map(plane);
+        const int w = c->video->plane_width(plane), h = c->video->plane_height(plane);
+        if (map.size() != (size_t)w * h)
+            fail(LMC_ERR_INVALID_ARG, "lmc_encoder_bits_map: open the encoder with bits_map = 1 and encode a frame first");
+        for (int y = 0; y < h; y++)
+            memcpy(out + (size_t)y * stride, map.data() + (size_t)y * w, sizeof(float) * w);
     });
 }
 

@@ -75,6 +75,12 @@ public:
     // Motion blocks of the last frame aligned from the background reference.
     size_t background_blocks() const;
 
+    // Lossless encoder: keep the bits each sample cost (-log2 of its share
+    // of the table it was coded with) for bits_map(); samples in skip blocks
+    // cost 0 there. For the lmc_map filter.
+    void record_bits(bool on) { record_bits_ = on; }
+    const std::vector<float> &bits_map(int p) const { return bits_[p]; }
+
     int plane_count() const { return nplanes_; }
     int plane_width(int p) const { return planes_[p].w; }
     int plane_height(int p) const { return planes_[p].h; }
@@ -114,6 +120,8 @@ private:
     StreamHeader header_;
     std::shared_ptr<ModelRunner> runner_;
     int nplanes_ = 0;
+    bool record_bits_ = false;
+    std::vector<float> bits_[kMaxPlanes];  // with record_bits: [h][w] per plane
     int ninputs_ = 0;
     bool inter_features_ = false; // the model is of feature set 3
     PlaneState planes_[kMaxPlanes];        // reconstruction (and source for the encoder)

@@ -98,6 +98,10 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
         runner_->run(c.inputs.data(), c.n, c.logits.data());
     };
     uint32_t g[kVideoSymbols], f[kVideoSymbols], cal[kVideoSymbols];
+    auto record = [&](uint32_t o, const uint32_t *t, uint32_t total, int sym) {
+        const int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
+        bits_[p][(size_t)y * planes_[p].w + x] = (float)-std::log2((double)t[sym] / total);
+    };
     auto code = [&](const Chunk &c) {
         for (int i = 0; i < c.n; i++) {
             const uint32_t gtotal = logits_to_freqs(&c.logits[(size_t)i * kVideoSymbols], kVideoSymbols, g);
@@ -110,15 +114,23 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
             }
             if (!calibrate_) {
                 encode_symbol(enc, t, total, sym);
+                if (record_bits_)
+                    record(order[c.first + i], t, total, sym);
             } else { // the value calibration (7.7) reweights what the stages before it give
                 uint32_t o = order[c.first + i];
                 int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
                 int value = planes_[p].px[(size_t)y * planes_[p].w + x], P = (uint8_t)(value - sym);
                 ValueCalibration &calibration = calibration_[(size_t)tile * kMaxPlanes + p];
-                if (calibration.active())
-                    encode_symbol(enc, cal, calibration.apply(t, P, cal), sym);
-                else
+                if (calibration.active()) {
+                    const uint32_t ctotal = calibration.apply(t, P, cal);
+                    encode_symbol(enc, cal, ctotal, sym);
+                    if (record_bits_)
+                        record(o, cal, ctotal, sym);
+                } else {
                     encode_symbol(enc, t, total, sym);
+                    if (record_bits_)
+                        record(o, t, total, sym);
+                }
                 calibration.update(t, P, value);
             }
             if (mixer)
@@ -325,6 +337,9 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
                               bool wavefront, std::vector<uint8_t> &packet)
 {
     load_source(planes, strides);
+    if (record_bits_)
+        for (int p = 0; p < nplanes_; p++)
+            bits_[p].assign((size_t)planes_[p].w * planes_[p].h, 0.0f);
     start_frame(!keyframe && inter_features_ && have_reference_);
     begin_packet(packet, (!inter_ ? kPacketKeyframe
                                   : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
