@@ -12,6 +12,9 @@ frame is the SHA-256 of the decoded Y, U and V planes one after the other (what
 every decoder must output), symbols that of the coded values (z then the latents'
 symbols, int16 little-endian, in coding order), bits what the range coder spends
 on them by the model's tables (within a few bytes of the packet).
+
+Also writes tests/data/gen_tiny.lmcm: an untrained model of the same format with 4
+latent channels (21 KB), the model-file fuzzer's seed for version-2 files.
 """
 import hashlib
 import os
@@ -27,6 +30,11 @@ import gen_net  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 X0, Y0, W, H = 120, 96, 160, 96
 KS = (0, 12, 32)
+TINY = {"y_channels": 4, "z_channels": 2,
+        "g_a": [[4, 3], "s2d", [4, 1], "s2d", [4, 1], "s2d", [4, 1]],
+        "h_a": [[4, 1], "s2d", [4, 1], "s2d", [2, 1]],
+        "h_s": [[8, 1], "d2s", [8, 1], "d2s", [8, 1]],
+        "g_s": [[16, 1], "d2s", [16, 1], "d2s", [24, 1], "d2s", [6, 3]]}
 
 
 def first_frame(path):
@@ -62,6 +70,10 @@ def main():
             bits = gen_net.frame_bits(m, z, sym, idx)
             f.write(f"k: {k} | bits: {bits:.1f} | frame: {frame} | symbols: {hashlib.sha256(coded).hexdigest()}\n")
     print("wrote", out)
+    torch.manual_seed(0)
+    tiny = os.path.join(REPO, "tests", "data", "gen_tiny.lmcm")
+    open(tiny, "wb").write(gen_net.serialize(gen_net.GenIntra(TINY).export("gen-tiny")))
+    print("wrote", tiny)
 
 
 if __name__ == "__main__":

@@ -36,13 +36,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     static const lmc::Sha256 video_model = model_identity("video-s.lmcm");
     static const lmc::Sha256 audio_model = model_identity("audio-a.lmcm");
+    static const lmc::Sha256 gen_model = model_identity("gen-i.lmcm");
     const FuzzInput in = parse_fuzz_input(data, size, audio);
     const FuzzStream &fs = kFuzzStreams[in.stream];
 
     lmc::StreamHeader h;
     h.kind = fs.kind;
-    h.tools = in.options & kSetTools ? in.tools : lmc::encoder_tools(fs.kind);
-    h.model_hash = audio ? audio_model : video_model;
+    const bool learned = fs.kind == LMC_KIND_GEN && fs.max_error == 0;
+    h.tools = in.options & kSetTools ? in.tools : learned ? (uint32_t)lmc::kToolLearned : lmc::encoder_tools(fs.kind);
+    h.model_hash = audio ? audio_model : learned ? gen_model : video_model;
     h.width = fs.width;
     h.height = fs.height;
     h.pix_fmt = fs.pix_fmt;
@@ -82,6 +84,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return d;
     }();
     (void)keep_model_loaded;
+    if (learned) { // the gen model likewise, from its first input on
+        static lmc_codec *keep_gen_loaded = [&] {
+            lmc::StreamHeader plain = h;
+            plain.tools = lmc::kToolLearned;
+            const std::vector<uint8_t> ph = lmc::write_stream_header(plain);
+            lmc_codec *d = nullptr;
+            lmc_config ignored;
+            if (lmc_decoder_open(&d, ph.data(), ph.size(), &opts, &ignored, nullptr, 0) < 0)
+                abort();
+            return d;
+        }();
+        (void)keep_gen_loaded;
+    }
     lmc_codec *dec = nullptr;
     if (lmc_decoder_open(&dec, header.data(), header.size(), &opts, &info, nullptr, 0) < 0)
         return 0; // tool bits this liblmc refuses

@@ -46,13 +46,14 @@ inline const FuzzStream kFuzzStreams[] = {
     {LMC_KIND_VIDEO, LMC_PIX_YUV420P, 16, 16, 0, 0, 0, 0, 10},
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 8, 8, 0, 0, 0, 0, 16},
     {LMC_KIND_VIDEO, LMC_PIX_GRAY8, 128, 16, 0, 0, 0, 0, 8, 2, 1}, // two tiles, the smallest grid
+    {LMC_KIND_GEN, LMC_PIX_YUV420P, 34, 18, 0, 0, 0, 0},           // the learned coding (max_error 0)
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 16000, 1, 256},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 44100, 2, 128},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 48000, 6, 64},
     {LMC_KIND_AUDIO, 0, 0, 0, 0, 48000, 2, 64, 8, 1, 1, LMC_SAMPLE_S32},
 };
 constexpr int kFuzzStreamCount = sizeof(kFuzzStreams) / sizeof(kFuzzStreams[0]);
-constexpr int kFuzzVideoStreams = 12; // the video and gen entries come first
+constexpr int kFuzzVideoStreams = 13; // the video and gen entries come first
 
 enum : uint8_t { kKeepCrc = 1, kSetTools = 2, kSeek = 4 };
 
