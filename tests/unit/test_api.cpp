@@ -221,6 +221,9 @@ TEST(Api, GoldenVideoStreams)
     check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 3));
     check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2));
     check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2));
+    // lmc_gen's learned coding (liblmc 0.11, model gen-i): integer networks
+    // on both sides, so its bytes are frozen too.
+    check_golden("learned_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2, 64, 48, 200, 100, 8, 1, 0));
 }
 
 // Packets with adapted networks (format.md 7.4, liblmc 0.4): a frozen stream

@@ -54,14 +54,15 @@ inline lmc_config video_config(int pix_fmt, int w, int h)
 }
 
 // Encodes frames of the sample clip (a crop) through the C API, with a
-// keyframe every keyint frames.
+// keyframe every keyint frames; lmc_gen with max_error 2 unless given (0:
+// the learned coding at its default quantiser).
 inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200,
-                                          int y0 = 100, int keyint = 8, int adapt = 1)
+                                          int y0 = 100, int keyint = 8, int adapt = 1, int max_error = 2)
 {
     Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
     lmc_config cfg = video_config(pix_fmt, W, H);
     cfg.kind = kind;
-    cfg.max_error = kind == LMC_KIND_GEN ? 2 : 0;
+    cfg.max_error = kind == LMC_KIND_GEN ? max_error : 0;
     cfg.keyint = keyint;
     // Inter-frame fits (-adapt 2, the default) are float arithmetic, so their
     // bytes may differ between machines; the frozen streams keep -adapt 1,
