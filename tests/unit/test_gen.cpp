@@ -48,12 +48,8 @@ Frame source_frame(int index = 0)
 
 lmc_config gen_config(int quality, int threads = 1)
 {
-    lmc_config c;
-    lmc_config_init(&c);
+    lmc_config c = video_config(LMC_PIX_YUV420P, W, H);
     c.kind = LMC_KIND_GEN;
-    c.pix_fmt = LMC_PIX_YUV420P;
-    c.width = W;
-    c.height = H;
     c.max_error = 0;
     c.quality = quality;
     c.threads = threads;

@@ -133,33 +133,30 @@ LearnedIntraCodec::Analysis LearnedIntraCodec::analyse(const uint8_t *const plan
     return a;
 }
 
-double LearnedIntraCodec::bits(const Analysis &a, int k) const
+// Calls fn(table, value) for every value of the frame in coding order
+// (format.md 10.2): z channel by channel, then the latents' symbols.
+template <typename Fn>
+void LearnedIntraCodec::each_value(const Analysis &a, int k, Fn &&fn) const
 {
-    auto entry = [](const Table &t, int v) { return std::abs(v) <= t.T ? v + t.T : 2 * t.T + 1; };
-    double total = 0;
     const size_t zn = a.z.size() / z_tables_.size();
-    for (size_t i = 0; i < a.z.size(); i++) {
-        const Table &t = z_tables_[i / zn];
-        total += t.cost[entry(t, a.z[i])];
-    }
+    for (size_t i = 0; i < a.z.size(); i++)
+        fn(z_tables_[i / zn], a.z[i]);
     const size_t plane = a.y4.size() / model_->y_channels;
     for (int c = 0; c < model_->y_channels; c++) {
         const int e = model_->exponent(k, c), q = gen_step_q256(e);
-        for (size_t i = c * plane; i < (c + 1) * plane; i++) {
-            const Table &t = y_tables_[scale_index(a.idx[i], e)];
-            total += t.cost[entry(t, symbol(a.y4[i], a.mu2[i], q))];
-        }
+        for (size_t i = c * plane; i < (c + 1) * plane; i++)
+            fn(y_tables_[scale_index(a.idx[i], e)], symbol(a.y4[i], a.mu2[i], q));
     }
-    return total;
 }
 
-static void encode_value(RangeEncoder &enc, const std::vector<uint32_t> &cum, const std::vector<uint32_t> &freq,
-                         uint32_t total, int T, int v)
+// A value's entry in its table: v + T inside the support, else the escape.
+static int table_entry(int T, int v) { return std::abs(v) <= T ? v + T : 2 * T + 1; }
+
+double LearnedIntraCodec::bits(const Analysis &a, int k) const
 {
-    const int e = std::abs(v) <= T ? v + T : 2 * T + 1;
-    enc.encode(cum[e], freq[e], total);
-    if (e == 2 * T + 1)
-        enc.encode_bits((uint32_t)(v + 127), GenIntraModel::kEscapeBits);
+    double total = 0;
+    each_value(a, k, [&](const Table &t, int v) { total += t.cost[table_entry(t.T, v)]; });
+    return total;
 }
 
 void LearnedIntraCodec::write(const Analysis &a, int k, std::vector<uint8_t> &payload) const
@@ -168,19 +165,12 @@ void LearnedIntraCodec::write(const Analysis &a, int k, std::vector<uint8_t> &pa
         fail(LMC_ERR_INVALID_ARG, "quantiser out of range (0..32)");
     payload.push_back((uint8_t)k);
     RangeEncoder enc(payload);
-    const size_t zn = a.z.size() / z_tables_.size();
-    for (size_t i = 0; i < a.z.size(); i++) {
-        const Table &t = z_tables_[i / zn];
-        encode_value(enc, t.cum, t.freq, t.total, t.T, a.z[i]);
-    }
-    const size_t plane = a.y4.size() / model_->y_channels;
-    for (int c = 0; c < model_->y_channels; c++) {
-        const int e = model_->exponent(k, c), q = gen_step_q256(e);
-        for (size_t i = c * plane; i < (c + 1) * plane; i++) {
-            const Table &t = y_tables_[scale_index(a.idx[i], e)];
-            encode_value(enc, t.cum, t.freq, t.total, t.T, symbol(a.y4[i], a.mu2[i], q));
-        }
-    }
+    each_value(a, k, [&](const Table &t, int v) {
+        const int e = table_entry(t.T, v);
+        enc.encode(t.cum[e], t.freq[e], t.total);
+        if (e == 2 * t.T + 1)
+            enc.encode_bits((uint32_t)(v + 127), GenIntraModel::kEscapeBits);
+    });
     enc.finish();
 }
 

@@ -56,6 +56,8 @@ private:
     };
     // The symbol the encoder codes for a latent with step q256, and what the decoder rebuilds from it.
     static int symbol(int32_t y4, int32_t mu2, int q256);
+    template <typename Fn>
+    void each_value(const Analysis &a, int k, Fn &&fn) const;
     static int reconstruct(int sym, int32_t mu2, int q256);
     torch::Tensor frame_tensor(const uint8_t *const planes[], const int strides[]) const;
     void store_frame(const torch::Tensor &x, uint8_t *const planes[], const int strides[]) const;
