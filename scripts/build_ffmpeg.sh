@@ -160,7 +160,7 @@ fi
 
 # -------------------------------------------------------------- 4. configure
 export PKG_CONFIG_PATH="$LMC_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-if ! pkg-config --exists 'lmc >= 0.11.0'; then
+if ! pkg-config --exists 'lmc >= 0.12.0'; then
     die "liblmc not found by pkg-config in $LMC_PREFIX/lib/pkgconfig (build and install liblmc first)"
 fi
 

@@ -8,6 +8,9 @@
 //   (gen: lmc_gen -max_error 2; learned: lmc_gen's learned coding at -q:v 12)
 //   (TILES: COLSxROWS, 0x0 for the encoder's choice, 1x1 untiled)
 //   lmc-crosscheck decode cpu|cuda IN.lmcg [threads]
+//   lmc-crosscheck restore cpu|cuda IN.y4m [frames] [MODEL] [threads]
+//   (the lmc_restore filter's output for a yuv420p clip: its hash and speed)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -124,6 +127,51 @@ static int decode(const char *device, const char *in, int threads)
     return 0;
 }
 
+static int restore(const char *device, const char *in, int max_frames, const char *model, int threads)
+{
+    Y4m clip = read_y4m(in);
+    lmc_config opts;
+    lmc_config_init(&opts);
+    opts.device = device;
+    opts.threads = threads;
+    opts.model = model;
+    lmc_restorer *r;
+    char err[512];
+    if (clip.frames.empty() || clip.mono) {
+        fprintf(stderr, "restore: %s is not a 4:2:0 clip\n", in);
+        return 1;
+    }
+    if (lmc_restorer_open(&r, clip.width, clip.height, LMC_PIX_YUV420P, &opts, err, sizeof err) < 0) {
+        fprintf(stderr, "restore: %s\n", err);
+        return 1;
+    }
+    const int cw = (clip.width + 1) / 2;
+    std::vector<uint8_t> planes[3] = {std::vector<uint8_t>((size_t)clip.width * clip.height),
+                                      std::vector<uint8_t>((size_t)cw * ((clip.height + 1) / 2)),
+                                      std::vector<uint8_t>((size_t)cw * ((clip.height + 1) / 2))};
+    uint8_t *out[3] = {planes[0].data(), planes[1].data(), planes[2].data()};
+    const int strides[3] = {clip.width, cw, cw};
+    std::vector<uint8_t> all;
+    Clock::time_point t0;
+    size_t n = std::min<size_t>(clip.frames.size(), max_frames);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 1)
+            t0 = Clock::now(); // the first frame includes loading the model
+        const uint8_t *src[3] = {clip.frames[i][0].data(), clip.frames[i][1].data(), clip.frames[i][2].data()};
+        if (lmc_restorer_frame(r, src, strides, out, strides) < 0) {
+            fprintf(stderr, "restore: %s\n", lmc_restorer_error(r));
+            return 1;
+        }
+        for (auto &p : planes)
+            all.insert(all.end(), p.begin(), p.end());
+    }
+    double fps = n > 1 ? (n - 1) / seconds_since(t0) : 0;
+    printf("restored %zu frames of %dx%d on %s: sha256 %s, %.2f frames/s\n", n, clip.width, clip.height, device,
+           lmc::to_hex(lmc::sha256(all.data(), all.size())).c_str(), fps);
+    lmc_restorer_close(&r);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     std::string cmd = argc > 1 ? argv[1] : "";
@@ -133,7 +181,11 @@ int main(int argc, char **argv)
                       argc > 8 ? atoi(argv[8]) : 30, argc > 9 ? argv[9] : nullptr);
     if (cmd == "decode" && (argc == 4 || argc == 5))
         return decode(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 2);
+    if (cmd == "restore" && argc >= 4)
+        return restore(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 1 << 30, argc > 5 ? argv[5] : nullptr,
+                       argc > 6 ? atoi(argv[6]) : 2);
     fprintf(stderr, "usage: lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen|learned] [MODEL] [KEYINT=30] [TILES=0x0]\n"
-                    "       lmc-crosscheck decode cpu|cuda IN.lmcg [THREADS=2]\n");
+                    "       lmc-crosscheck decode cpu|cuda IN.lmcg [THREADS=2]\n"
+                    "       lmc-crosscheck restore cpu|cuda IN.y4m [frames] [MODEL] [THREADS=2]\n");
     return 2;
 }

@@ -20,7 +20,6 @@ import hashlib
 import os
 import sys
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,21 +36,9 @@ TINY = {"y_channels": 4, "z_channels": 2,
         "g_s": [[16, 1], "d2s", [16, 1], "d2s", [24, 1], "d2s", [6, 3]]}
 
 
-def first_frame(path):
-    data = open(path, "rb").read()
-    head = data[:data.index(b"\n")].split()
-    w = int([t for t in head if t.startswith(b"W")][0][1:])
-    h = int([t for t in head if t.startswith(b"H")][0][1:])
-    pos = data.index(b"FRAME") + 6
-    y = np.frombuffer(data, np.uint8, w * h, pos).reshape(h, w)
-    u = np.frombuffer(data, np.uint8, w * h // 4, pos + w * h).reshape(h // 2, w // 2)
-    v = np.frombuffer(data, np.uint8, w * h // 4, pos + w * h * 5 // 4).reshape(h // 2, w // 2)
-    return y, u, v
-
-
 def main():
     m = gen_net.parse(open(os.path.join(REPO, "models", "gen-i.lmcm"), "rb").read())
-    y, u, v = first_frame(os.path.join(REPO, "samples", "vtest_384x288.y4m"))
+    (y, u, v), = gen_net.y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 1)
     y = y[Y0:Y0 + H, X0:X0 + W]
     u, v = (p[Y0 // 2:(Y0 + H) // 2, X0 // 2:(X0 + W) // 2] for p in (u, v))
     ph, pw = -(-H // 64) * 64, -(-W // 64) * 64
@@ -63,9 +50,7 @@ def main():
         f.write(f"# vtest_384x288.y4m frame 0, {W}x{H} at ({X0}, {Y0})\n")
         for k in KS:
             z, sym, idx, x_hat = gen_net.encode_frame(m, x, k)
-            dy, du, dv = gen_net.unpack_yuv420(x_hat)
-            frame = hashlib.sha256(dy[:H, :W].tobytes() + du[:H // 2, :W // 2].tobytes() +
-                                   dv[:H // 2, :W // 2].tobytes()).hexdigest()
+            frame = gen_net.frame_sha256(x_hat, W, H)
             coded = torch.cat([z.flatten(), sym.flatten()]).numpy().astype("<i2").tobytes()
             bits = gen_net.frame_bits(m, z, sym, idx)
             f.write(f"k: {k} | bits: {bits:.1f} | frame: {frame} | symbols: {hashlib.sha256(coded).hexdigest()}\n")

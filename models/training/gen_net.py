@@ -263,6 +263,58 @@ def table_bits(table, v):
 OPS = {"conv": 1, "s2d": 2, "d2s": 3}
 
 
+def serialize_net(net):
+    """One network's ops (format.md 10.1), as every version-2 model file holds them."""
+    out = bytearray(struct.pack("<I", len(net)))
+    for op in net:
+        out += struct.pack("<I", OPS[op["op"]])
+        if op["op"] != "conv":
+            continue
+        W = op["W"]
+        cout, cin, k, _ = W.shape
+        out += struct.pack("<III", cin, cout, k)
+        out += W.astype(np.int8).tobytes()
+        for v in (op["b"], op["s"], op["lo"], op["hi"]):
+            out += np.asarray(v, "<i4").tobytes()
+    return bytes(out)
+
+
+class Reader:
+    """Reads a model file's fields in order."""
+
+    def __init__(self, data, pos=0):
+        self.data, self.pos = data, pos
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return v
+
+    def arr(self, dtype, n):
+        a = np.frombuffer(self.data, dtype, n, self.pos).astype(np.int64)
+        self.pos += np.dtype(dtype).itemsize * n
+        return a
+
+    def name(self):
+        n = self.data[self.pos:self.pos + 32].rstrip(b"\0").decode()
+        self.pos += 32
+        return n
+
+    def net(self):
+        (nops,) = self.take("<I")
+        net = []
+        for _ in range(nops):
+            (t,) = self.take("<I")
+            if t != 1:
+                net.append({"op": "s2d" if t == 2 else "d2s"})
+                continue
+            cin, cout, k = self.take("<III")
+            W = self.arr("i1", cout * cin * k * k).reshape(cout, cin, k, k)
+            net.append({"op": "conv", "W": W, "b": self.arr("<i4", cout), "s": self.arr("<i4", cout),
+                        "lo": self.arr("<i4", cout), "hi": self.arr("<i4", cout)})
+        return net
+
+
 def serialize(m):
     out = bytearray(MAGIC)
     name = m["name"].encode()
@@ -272,19 +324,7 @@ def serialize(m):
     out += struct.pack("<IIII", m["M"], m["Z"], NUM_SCALES, MAX_K + 1)
     out += np.asarray(m["E"], np.uint8).tobytes()
     for net in m["nets"]:
-        out += struct.pack("<I", len(net))
-        for op in net:
-            out += struct.pack("<I", OPS[op["op"]])
-            if op["op"] != "conv":
-                continue
-            W = op["W"]
-            cout, cin, k, _ = W.shape
-            out += struct.pack("<III", cin, cout, k)
-            out += W.astype(np.int8).tobytes()
-            out += np.asarray(op["b"], "<i4").tobytes()
-            out += np.asarray(op["s"], "<i4").tobytes()
-            out += np.asarray(op["lo"], "<i4").tobytes()
-            out += np.asarray(op["hi"], "<i4").tobytes()
+        out += serialize_net(net)
     for t in m["y_tables"] + m["z_tables"]:
         out += struct.pack("<I", (len(t) - 2) // 2)
         out += np.asarray(t, "<u2").tobytes()
@@ -294,45 +334,18 @@ def serialize(m):
 
 def parse(data):
     assert data[:4] == MAGIC and hashlib.sha256(data[:-32]).digest() == data[-32:]
-    pos = 4
-
-    def take(fmt):
-        nonlocal pos
-        v = struct.unpack_from(fmt, data, pos)
-        pos += struct.calcsize(fmt)
-        return v
-
-    def arr(dtype, n):
-        nonlocal pos
-        a = np.frombuffer(data, dtype, n, pos).astype(np.int64)
-        pos += a.itemsize * 0 + np.dtype(dtype).itemsize * n
-        return a
-
-    ver, kind, fs, nnets = take("<IIII")
+    r = Reader(data, 4)
+    ver, kind, fs, nnets = r.take("<IIII")
     assert (ver, kind, fs) == (FILE_VERSION, KIND_GEN, FEATURES_GEN_INTRA)
-    name = data[pos:pos + 32].rstrip(b"\0").decode()
-    pos += 32
-    M, Z, L, K = take("<IIII")
-    E = arr("u1", K * M).reshape(K, M)
-    nets = []
-    for _ in range(nnets):
-        (nops,) = take("<I")
-        net = []
-        for _ in range(nops):
-            (t,) = take("<I")
-            if t != 1:
-                net.append({"op": "s2d" if t == 2 else "d2s"})
-                continue
-            cin, cout, k = take("<III")
-            W = arr("i1", cout * cin * k * k).reshape(cout, cin, k, k)
-            net.append({"op": "conv", "W": W, "b": arr("<i4", cout), "s": arr("<i4", cout),
-                        "lo": arr("<i4", cout), "hi": arr("<i4", cout)})
-        nets.append(net)
+    name = r.name()
+    M, Z, L, K = r.take("<IIII")
+    E = r.arr("u1", K * M).reshape(K, M)
+    nets = [r.net() for _ in range(nnets)]
     tables = []
     for _ in range(L + Z):
-        (T,) = take("<I")
-        tables.append(list(arr("<u2", 2 * T + 2)))
-    assert pos == len(data) - 32
+        (T,) = r.take("<I")
+        tables.append(list(r.arr("<u2", 2 * T + 2)))
+    assert r.pos == len(data) - 32
     return {"name": name, "M": M, "Z": Z, "nets": nets, "E": E, "y_tables": tables[:L], "z_tables": tables[L:],
             "sha256": hashlib.sha256(data[:-32]).hexdigest()}
 
@@ -419,3 +432,51 @@ def unpack_yuv420(x):
 
 def pad_to(a, H, W):
     return np.pad(a, ((0, H - a.shape[0]), (0, W - a.shape[1])), mode="edge")
+
+
+def y4m_frames(path, n):
+    """The first n frames of a 4:2:0 .y4m as (y, u, v) uint8 planes."""
+    data = open(path, "rb").read()
+    head = data[:data.index(b"\n")].split()
+    w = int([t for t in head if t.startswith(b"W")][0][1:])
+    h = int([t for t in head if t.startswith(b"H")][0][1:])
+    pos, out = 0, []
+    for _ in range(n):
+        pos = data.index(b"FRAME", pos) + 6
+        y = np.frombuffer(data, np.uint8, w * h, pos).reshape(h, w)
+        u = np.frombuffer(data, np.uint8, w * h // 4, pos + w * h).reshape(h // 2, w // 2)
+        v = np.frombuffer(data, np.uint8, w * h // 4, pos + w * h * 5 // 4).reshape(h // 2, w // 2)
+        out.append((y, u, v))
+        pos += w * h * 3 // 2
+    return out
+
+
+def frame_sha256(x, w, h):
+    """SHA-256 of the frame x (int64 [1, 6, ...], less 128) cropped to w x h: its Y, U and V planes
+    one after the other, what the tests compare decoders' output with."""
+    y, u, v = unpack_yuv420(x)
+    cw, ch = (w + 1) // 2, (h + 1) // 2
+    return hashlib.sha256(y[:h, :w].tobytes() + u[:ch, :cw].tobytes() + v[:ch, :cw].tobytes()).hexdigest()
+
+
+def training_command_line(doc, data_option, data_default):
+    """The command line of the conv-model trainers (train_gen.py, train_restore.py): --config, the
+    data (data_option), --logdir, --set key=json (config overrides), --ckpt, --resume.
+    Returns (options, config, the model's name: the config file's stem)."""
+    import argparse
+    import json
+    from pathlib import Path
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True)
+    ap.add_argument(data_option, dest="data", default=data_default)
+    ap.add_argument("--logdir", default="models/training/logs")
+    ap.add_argument("--set", nargs="*", default=[])
+    ap.add_argument("--ckpt", help="float weights written at the end; --resume starts from them")
+    ap.add_argument("--resume", action="store_true")
+    opt = ap.parse_args()
+    cfg = json.loads(Path(opt.config).read_text())
+    for kv in opt.set:
+        k, v = kv.split("=", 1)
+        cfg[k] = json.loads(v)
+    return opt, cfg, Path(opt.config).stem
+

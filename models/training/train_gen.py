@@ -21,7 +21,6 @@ frequency tables (what the range coder spends, within a few bytes), PSNR-YUV.
 Writes to --logdir: NAME.lmcm (the model file), NAME_train.csv (loss curve), NAME_eval.json
 (config, steps, per item and k: bpp and PSNR-YUV), and --ckpt (float weights) for --resume.
 """
-import argparse
 import csv
 import json
 import math
@@ -92,26 +91,14 @@ def evaluate(m, frames, ks, device):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", required=True)
-    ap.add_argument("--corpus", default="build/corpus")
-    ap.add_argument("--logdir", default="models/training/logs")
-    ap.add_argument("--set", nargs="*", default=[])
-    ap.add_argument("--ckpt", help="float weights written at the end; --resume starts from them")
-    ap.add_argument("--resume", action="store_true")
-    opt = ap.parse_args()
-    cfg = json.loads(Path(opt.config).read_text())
-    for kv in opt.set:
-        k, v = kv.split("=", 1)
-        cfg[k] = json.loads(v)
-    name = Path(opt.config).stem
+    opt, cfg, name = gen_net.training_command_line(__doc__, "--corpus", "build/corpus")
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
-    train = [f for f in load_frames(opt.corpus, "train", False) if min(f[1].shape) >= cfg["crop"]]
-    test = load_frames(opt.corpus, "test", True)
+    train = [f for f in load_frames(opt.data, "train", False) if min(f[1].shape) >= cfg["crop"]]
+    test = load_frames(opt.data, "test", True)
     print(f"{len(train)} training frames, {len(test)} test frames, device {device}", flush=True)
     model = gen_net.GenIntra(cfg).to(device)
     if opt.resume:

@@ -134,9 +134,10 @@ int main(int argc, char **argv)
         lmc_codec_close(&enc);
         written++;
     }
-    // gen_tiny.lmcm: a version-2 (lmc_gen) model small enough to mutate quickly.
+    // gen_tiny.lmcm and restore_tiny.lmcm: version-2 models (lmc_gen, lmc_restore) small
+    // enough to mutate quickly.
     const char *const models[] = {"video-s.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm",
-                                  "../tests/data/gen_tiny.lmcm"};
+                                  "../tests/data/gen_tiny.lmcm", "../tests/data/restore_tiny.lmcm"};
     for (const char *m : models) {
         std::vector<uint8_t> seed = {0};
         auto b = lmc_tools::read_bytes(std::string(LMC_SOURCE_MODEL_DIR) + "/" + m);

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 11
+#define LMC_VERSION_MINOR 12
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -210,6 +210,24 @@ typedef struct lmc_model_info {
     int tools;               /* its coding-tool bits */
 } lmc_model_info;
 int lmc_codec_model_info(lmc_codec *c, lmc_model_info *info);
+
+/*
+ * The lmc_restore filter (liblmc 0.12): a learned restoration network takes
+ * a decoded yuv420p frame (from any codec) and the filter's previous output
+ * and returns a corrected frame. opts supplies model (a path; NULL = the
+ * shipped restore-s), model_dir, device and threads; may be NULL. Integer
+ * arithmetic throughout: CPU and CUDA give the same frames. The previous
+ * output is kept between calls; lmc_restorer_reset() forgets it (seek).
+ */
+typedef struct lmc_restorer lmc_restorer;
+int lmc_restorer_open(lmc_restorer **out, int width, int height, int pix_fmt, const lmc_config *opts,
+                      char *err, size_t errlen);
+/* src and dst may be the same planes. */
+int lmc_restorer_frame(lmc_restorer *r, const uint8_t *const src[], const int src_strides[],
+                       uint8_t *const dst[], const int dst_strides[]);
+void lmc_restorer_reset(lmc_restorer *r);
+const char *lmc_restorer_error(const lmc_restorer *r);
+void lmc_restorer_close(lmc_restorer **r);
 
 /* Message of the last failure on c (never NULL). */
 const char *lmc_codec_error(const lmc_codec *c);

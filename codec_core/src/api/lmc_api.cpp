@@ -12,6 +12,7 @@
 
 #include "audio_codec.h"
 #include "errors.h"
+#include "frame_restorer.h"
 #include "learned_intra.h"
 #include "model_store.h"
 #include "packet.h"
@@ -40,8 +41,14 @@ struct lmc_codec {
     std::string model_identity, model_file_sha256; // lmc_codec_model_info's strings
 };
 
-template <typename Fn>
-static int guarded(lmc_codec *c, Fn &&fn)
+// c: an lmc_codec or an lmc_restorer (anything with an error string), or NULL.
+struct lmc_restorer {
+    std::unique_ptr<FrameRestorer> restorer;
+    std::string error;
+};
+
+template <typename Obj, typename Fn>
+static int guarded(Obj *c, Fn &&fn)
 {
     try {
         fn();
@@ -424,6 +431,64 @@ void lmc_codec_close(lmc_codec **c)
     if (c) {
         delete *c;
         *c = nullptr;
+    }
+}
+
+int lmc_restorer_open(lmc_restorer **out, int width, int height, int pix_fmt, const lmc_config *opts, char *err,
+                      size_t errlen)
+{
+    if (!out) {
+        set_error(err, errlen, "lmc_restorer_open: NULL argument");
+        return LMC_ERR_INVALID_ARG;
+    }
+    *out = nullptr;
+    auto r = std::make_unique<lmc_restorer>();
+    int ret = guarded(r.get(), [&] {
+        if (pix_fmt != LMC_PIX_YUV420P)
+            fail(LMC_ERR_UNSUPPORTED, "lmc_restore takes yuv420p only");
+        const int threads = opts && opts->threads > 0 ? opts->threads : 1;
+        auto model = load_model_for_encoder(opts ? opts->model : nullptr, kModelRestore,
+                                            opts ? opts->model_dir : nullptr);
+        r->restorer = std::make_unique<FrameRestorer>(model->restore, width, height,
+                                                      opts && opts->device ? opts->device : "", threads);
+    });
+    if (ret < 0) {
+        set_error(err, errlen, r->error);
+        return ret;
+    }
+    *out = r.release();
+    return LMC_OK;
+}
+
+int lmc_restorer_frame(lmc_restorer *r, const uint8_t *const src[], const int src_strides[], uint8_t *const dst[],
+                       const int dst_strides[])
+{
+    if (!r || !src || !src_strides || !dst || !dst_strides) {
+        if (r)
+            r->error = "lmc_restorer_frame: NULL argument";
+        return LMC_ERR_INVALID_ARG;
+    }
+    return guarded(r, [&] { r->restorer->restore(src, src_strides, dst, dst_strides); });
+}
+
+void lmc_restorer_reset(lmc_restorer *r)
+{
+    if (r)
+        r->restorer->reset();
+}
+
+const char *lmc_restorer_error(const lmc_restorer *r)
+{
+    if (!r)
+        return "no restorer";
+    return r->error.empty() ? "no error" : r->error.c_str();
+}
+
+void lmc_restorer_close(lmc_restorer **r)
+{
+    if (r) {
+        delete *r;
+        *r = nullptr;
     }
 }
 

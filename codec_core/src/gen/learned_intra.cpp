@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "half_planes.h"
 #include "packet.h"
 #include "range_coder.h"
 #include "symbol_coder.h"
@@ -15,15 +16,7 @@ namespace {
 // Floor division by a positive divisor (C++ division truncates toward zero).
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-int chroma_size(int n) { return (n + 1) / 2; }
-
 int scale_index(int32_t idx, int e) { return std::clamp(idx - e, 0, GenIntraModel::kScales - 1); }
-
-std::vector<int32_t> to_ints(const torch::Tensor &t)
-{
-    auto c = t.to(torch::kCPU).to(torch::kInt32).contiguous();
-    return std::vector<int32_t>(c.data_ptr<int32_t>(), c.data_ptr<int32_t>() + c.numel());
-}
 
 } // namespace
 
@@ -39,7 +32,8 @@ LearnedPacket parse_learned_packet(const uint8_t *data, size_t size)
 
 LearnedIntraCodec::LearnedIntraCodec(const StreamHeader &header, std::shared_ptr<const GenIntraModel> model,
                                      const std::string &device, int threads)
-    : header_(header), model_(model), runner_(model, device, threads)
+    : header_(header), model_(model),
+      runner_({&model->g_a, &model->h_a, &model->h_s, &model->g_s}, device, threads)
 {
     if (header.pix_fmt != LMC_PIX_YUV420P)
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen's learned coding takes yuv420p only (use -max_error for other formats)");
@@ -76,60 +70,18 @@ int LearnedIntraCodec::reconstruct(int sym, int32_t mu2, int q256)
     return (int)std::clamp<int64_t>(mu2 + floor_div(2 * (int64_t)sym * q256 + 128, 256), -127, 127);
 }
 
-// The 4:2:0 frame as six half-resolution planes less 128: the four luma
-// phases (channel 2i + j holds row offset i, column offset j), then U and V,
-// edges repeated out to the padded size.
-torch::Tensor LearnedIntraCodec::frame_tensor(const uint8_t *const planes[], const int strides[]) const
-{
-    const int w = header_.width, h = header_.height, cw = chroma_size(w), ch = chroma_size(h);
-    const int hw = pw_ / 2, hh = ph_ / 2;
-    auto x = torch::empty({6, hh, hw}, torch::kFloat);
-    float *p = x.data_ptr<float>();
-    for (int c = 0; c < 6; c++) {
-        for (int r = 0; r < hh; r++) {
-            float *row = p + ((size_t)c * hh + r) * hw;
-            const uint8_t *src;
-            if (c < 4) {
-                src = planes[0] + (size_t)std::min(2 * r + c / 2, h - 1) * strides[0];
-                for (int q = 0; q < hw; q++)
-                    row[q] = (float)src[std::min(2 * q + c % 2, w - 1)] - 128;
-            } else {
-                src = planes[c - 3] + (size_t)std::min(r, ch - 1) * strides[c - 3];
-                for (int q = 0; q < hw; q++)
-                    row[q] = (float)src[std::min(q, cw - 1)] - 128;
-            }
-        }
-    }
-    return x.to(runner_.device());
-}
-
-void LearnedIntraCodec::store_frame(const torch::Tensor &x, uint8_t *const planes[], const int strides[]) const
-{
-    const int w = header_.width, h = header_.height, cw = chroma_size(w), ch = chroma_size(h);
-    const int hw = pw_ / 2, hh = ph_ / 2;
-    const std::vector<int32_t> v = to_ints(x);
-    auto at = [&](int c, int r, int q) { return (uint8_t)(v[((size_t)c * hh + r) * hw + q] + 128); };
-    for (int y = 0; y < h; y++)
-        for (int q = 0; q < w; q++)
-            planes[0][(size_t)y * strides[0] + q] = at(2 * (y % 2) + q % 2, y / 2, q / 2);
-    for (int c = 1; c <= 2; c++)
-        for (int y = 0; y < ch; y++)
-            for (int q = 0; q < cw; q++)
-                planes[c][(size_t)y * strides[c] + q] = at(3 + c, y, q);
-}
-
 LearnedIntraCodec::Analysis LearnedIntraCodec::analyse(const uint8_t *const planes[], const int strides[]) const
 {
     const int M = model_->y_channels;
-    auto y4 = runner_.run(ConvRunner::kAnalysis, frame_tensor(planes, strides));
+    auto y4 = runner_.run(kAnalysis, yuv420_to_half_planes(planes, strides, header_.width, header_.height, pw_, ph_).to(runner_.device()));
     auto y2 = torch::floor((y4 + 1) * 0.5).clamp_(-127, 127); // half units, exact in float32
-    auto z = runner_.run(ConvRunner::kHyperAnalysis, y2);
-    auto hs = runner_.run(ConvRunner::kHyperSynthesis, z);
+    auto z = runner_.run(kHyperAnalysis, y2);
+    auto hs = runner_.run(kHyperSynthesis, z);
     Analysis a;
-    a.y4 = to_ints(y4);
-    a.z = to_ints(z);
-    a.mu2 = to_ints(hs.narrow(0, 0, M));
-    a.idx = to_ints(hs.narrow(0, M, M));
+    a.y4 = tensor_ints(y4);
+    a.z = tensor_ints(z);
+    a.mu2 = tensor_ints(hs.narrow(0, 0, M));
+    a.idx = tensor_ints(hs.narrow(0, M, M));
     return a;
 }
 
@@ -201,8 +153,8 @@ void LearnedIntraCodec::decode(const uint8_t *payload, size_t size, uint8_t *con
             zp[(size_t)c * zh * zw + i] = (float)decode_value(dec, t.freq, t.total, t.T);
         require_data(!dec.overrun(), "learned-frame packet too short (truncated or corrupt)");
     }
-    auto hs = runner_.run(ConvRunner::kHyperSynthesis, z.to(runner_.device()));
-    const std::vector<int32_t> mu2 = to_ints(hs.narrow(0, 0, M)), idx = to_ints(hs.narrow(0, M, M));
+    auto hs = runner_.run(kHyperSynthesis, z.to(runner_.device()));
+    const std::vector<int32_t> mu2 = tensor_ints(hs.narrow(0, 0, M)), idx = tensor_ints(hs.narrow(0, M, M));
     auto y = torch::empty({M, yh, yw}, torch::kFloat);
     float *yp = y.data_ptr<float>();
     const size_t plane = (size_t)yh * yw;
@@ -215,7 +167,7 @@ void LearnedIntraCodec::decode(const uint8_t *payload, size_t size, uint8_t *con
         require_data(!dec.overrun(), "learned-frame packet too short (truncated or corrupt)");
     }
     require_data(dec.consumed_exactly(), "learned-frame packet longer than its frame (corrupt packet)");
-    store_frame(runner_.run(ConvRunner::kSynthesis, y.to(runner_.device())), planes, strides);
+    half_planes_to_yuv420(runner_.run(kSynthesis, y.to(runner_.device())), planes, strides, header_.width, header_.height);
 }
 
 } // namespace lmc

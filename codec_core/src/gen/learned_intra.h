@@ -59,9 +59,8 @@ private:
     template <typename Fn>
     void each_value(const Analysis &a, int k, Fn &&fn) const;
     static int reconstruct(int sym, int32_t mu2, int q256);
-    torch::Tensor frame_tensor(const uint8_t *const planes[], const int strides[]) const;
-    void store_frame(const torch::Tensor &x, uint8_t *const planes[], const int strides[]) const;
 
+    enum Net { kAnalysis, kHyperAnalysis, kHyperSynthesis, kSynthesis }; // runner_'s nets
     StreamHeader header_;
     std::shared_ptr<const GenIntraModel> model_;
     ConvRunner runner_;

@@ -1,5 +1,6 @@
 #include "conv_net.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -175,6 +176,25 @@ GenIntraModel parse_gen_intra_model(ByteReader &r, const std::string &path)
         m.y_tables.push_back(parse_table(r, path));
     for (int i = 0; i < Z; i++)
         m.z_tables.push_back(parse_table(r, path));
+    return m;
+}
+
+RestoreModel parse_restore_model(ByteReader &r, const std::string &path)
+{
+    RestoreModel m;
+    m.net = parse_net(r, path, "restoration", RestoreModel::kInputs);
+    if (m.net.out != RestoreModel::kOutputs || m.net.scale_log2 != 0)
+        invalid(path, "the restoration network must give 6 planes at its input's resolution");
+    // Every layer's output, the last (the correction) included, within [-128, 128].
+    check_ranges(m.net, path, "restoration", false);
+    int depth = 0, deepest = 0;
+    for (const ConvOp &op : m.net.ops) {
+        depth += op.type == ConvOp::kSpaceToDepth ? 1 : op.type == ConvOp::kDepthToSpace ? -1 : 0;
+        if (depth < 0 || depth > 6)
+            invalid(path, "the restoration network's resolution leaves [1/64, 1] of its input's");
+        deepest = std::max(deepest, depth);
+    }
+    m.align = 2 << deepest;
     return m;
 }
 

@@ -1,6 +1,7 @@
-// lmc_gen's learned intra model (docs/format.md section 10): four integer
-// convolutional networks and the entropy tables their latents are coded
-// with, as a model file of version 2 holds them. Plain data, checked when
+// The integer convolutional models of model files of version 2: lmc_gen's
+// learned intra model (docs/format.md section 10: four networks and the
+// entropy tables their latents are coded with) and lmc_restore's (section
+// 11: one network). Plain data, checked when
 // parsed, so that every machine that accepts a file computes the same
 // integers with it (the row bound below keeps float32 GEMMs exact).
 #pragma once
@@ -60,5 +61,18 @@ int gen_step_q256(int e);
 // Parses the body of a version-2 model file of kind gen (after the name);
 // throws LMC_ERR_MODEL_INVALID naming path and the fault.
 GenIntraModel parse_gen_intra_model(ByteReader &r, const std::string &path);
+
+// The lmc_restore filter's model (format.md section 11): one network from
+// 12 half-resolution planes (the frame to restore, then the filter's
+// previous output, as half_planes.h packs them) to a correction of the
+// frame's 6 planes at the same resolution.
+struct RestoreModel {
+    static constexpr int kInputs = 12, kOutputs = 6;
+    ConvNet net;
+    int align = 2; // frames are padded to multiples of this: 2 << (the deepest space-to-depth nesting)
+};
+
+// Parses the body of a version-2 model file of kind restore (after the name).
+RestoreModel parse_restore_model(ByteReader &r, const std::string &path);
 
 } // namespace lmc

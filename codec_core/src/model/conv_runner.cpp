@@ -20,12 +20,12 @@ static torch::Tensor column(const std::vector<int32_t> &v)
     return t;
 }
 
-ConvRunner::ConvRunner(std::shared_ptr<const GenIntraModel> model, const std::string &device, int threads)
-    : model_(std::move(model)), threads_(std::max(threads, 1))
+ConvRunner::ConvRunner(const std::vector<const ConvNet *> &nets, const std::string &device, int threads)
+    : threads_(std::max(threads, 1))
 {
     limit_openblas_threads();
     device_ = select_torch_device(device);
-    for (const ConvNet *net : {&model_->g_a, &model_->h_a, &model_->h_s, &model_->g_s}) {
+    for (const ConvNet *net : nets) {
         std::vector<Layer> layers;
         for (const ConvOp &op : net->ops) {
             Layer l;
@@ -85,7 +85,7 @@ torch::Tensor ConvRunner::conv(const Layer &l, const torch::Tensor &x) const
     return y.view({out, H, W});
 }
 
-torch::Tensor ConvRunner::run(Net net, torch::Tensor x) const
+torch::Tensor ConvRunner::run(int net, torch::Tensor x) const
 {
     c10::InferenceMode guard;
     if (!device_.is_cuda() && at::get_num_threads() != threads_)

@@ -35,19 +35,24 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
         model->kind = r.u32();
         model->feature_set = r.u32();
         if (version == 2) {
-            if (model->kind != kModelGen || model->feature_set != kFeaturesGenIntraV1)
+            const bool gen = model->kind == kModelGen && model->feature_set == kFeaturesGenIntraV1;
+            const bool restore = model->kind == kModelRestore && model->feature_set == kFeaturesRestoreV1;
+            if (!gen && !restore)
                 invalid(path, "a version-2 model of an unknown kind or feature set");
-            if (r.u32() != 4)
-                invalid(path, "a gen model holds four networks");
+            if (r.u32() != (gen ? 4u : 1u))
+                invalid(path, gen ? "a gen model holds four networks" : "a restoration model holds one network");
             const uint8_t *name = r.bytes(32);
             model->name.assign((const char *)name, strnlen((const char *)name, 32));
-            model->gen = std::make_shared<GenIntraModel>(parse_gen_intra_model(r, path));
+            if (gen)
+                model->gen = std::make_shared<GenIntraModel>(parse_gen_intra_model(r, path));
+            else
+                model->restore = std::make_shared<RestoreModel>(parse_restore_model(r, path));
             if (r.left() != 0)
                 invalid(path, "trailing bytes");
             return model;
         }
-        if (model->kind == kModelGen)
-            invalid(path, "a gen model in a version-1 file");
+        if (model->kind == kModelGen || model->kind == kModelRestore)
+            invalid(path, std::string(model_kind_name(model->kind)) + " model in a version-1 file");
         model->inputs = (int)r.u32();
         model->outputs = (int)r.u32();
         uint32_t num_layers = r.u32();
@@ -101,7 +106,10 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
 
 const char *model_kind_name(uint32_t kind)
 {
-    return kind == kModelAudio ? "an audio" : kind == kModelGen ? "a gen (learned lossy)" : "a video";
+    return kind == kModelAudio     ? "an audio"
+           : kind == kModelGen     ? "a gen (learned lossy)"
+           : kind == kModelRestore ? "a restoration"
+                                   : "a video";
 }
 
 // Larger than any network the format can describe usefully; a path that is

@@ -1,7 +1,8 @@
 // Our versioned model file (*.lmcm, docs/format.md section 3): version 1
 // holds an integer MLP with int8 weights, int32 biases and per-layer
 // power-of-two shifts (lmc_video, lmc_audio), version 2 lmc_gen's learned
-// intra codec (conv_net.h, section 10); both closed by the SHA-256 of
+// intra codec (conv_net.h, section 10) or the lmc_restore filter's network
+// (section 11); all closed by the SHA-256 of
 // everything before it, which is the model's name in streams.
 #pragma once
 
@@ -15,10 +16,10 @@
 
 namespace lmc {
 
-enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2, kModelGen = 3 };
+enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2, kModelGen = 3, kModelRestore = 4 };
 enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3 };
-// Version-2 files (kind gen) number their feature sets on their own.
-constexpr uint32_t kFeaturesGenIntraV1 = 1;
+// Version-2 files (kinds gen and restore) number their feature sets on their own.
+constexpr uint32_t kFeaturesGenIntraV1 = 1, kFeaturesRestoreV1 = 1;
 
 struct ModelLayer {
     int in = 0, out = 0, shift = 0;
@@ -32,12 +33,13 @@ struct Model {
     int inputs = 0, outputs = 0;
     std::string name, path;
     std::vector<ModelLayer> layers;              // version 1
-    std::shared_ptr<const GenIntraModel> gen;    // version 2 (kind gen)
+    std::shared_ptr<const GenIntraModel> gen;    // version 2, kind gen
+    std::shared_ptr<const RestoreModel> restore; // version 2, kind restore
     Sha256 hash{};      // identity: SHA-256 of the file less its last 32 bytes (= those bytes)
     Sha256 file_hash{}; // SHA-256 of the whole file, as sha256sum prints it
 };
 
-// "a video", "an audio", "a gen" (for messages).
+// "a video", "an audio", "a gen (learned lossy)", "a restoration" (for messages).
 const char *model_kind_name(uint32_t kind);
 
 // Parses and validates a model image (hash, structure, exactness bound).

@@ -13,7 +13,10 @@ namespace lmc {
 
 static const char *default_model_name(uint32_t kind)
 {
-    return kind == kModelAudio ? "audio-a.lmcm" : kind == kModelGen ? "gen-i.lmcm" : "video-s.lmcm";
+    return kind == kModelAudio     ? "audio-a.lmcm"
+           : kind == kModelGen     ? "gen-i.lmcm"
+           : kind == kModelRestore ? "restore-s.lmcm"
+                                   : "video-s.lmcm";
 }
 
 std::vector<std::string> model_search_dirs(const char *model_dir)
