@@ -461,7 +461,7 @@ def frame_sha256(x, w, h):
 
 def training_command_line(doc, data_option, data_default):
     """The command line of the conv-model trainers (train_gen.py, train_restore.py): --config, the
-    data (data_option), --logdir, --set key=json (config overrides), --ckpt, --resume.
+    data (data_option), --logdir, --set key=json (config overrides), --ckpt, --resume, --init.
     Returns (options, config, the model's name: the config file's stem)."""
     import argparse
     import json
@@ -473,6 +473,7 @@ def training_command_line(doc, data_option, data_default):
     ap.add_argument("--set", nargs="*", default=[])
     ap.add_argument("--ckpt", help="float weights written at the end; --resume starts from them")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", help="start from these float weights (another run's --ckpt)")
     opt = ap.parse_args()
     cfg = json.loads(Path(opt.config).read_text())
     for kv in opt.set:

@@ -75,7 +75,7 @@ std::shared_ptr<const Model> load_model_for_encoder(const char *path, uint32_t k
     }
     if (model->kind != kind)
         fail(LMC_ERR_MODEL_INVALID, "model file " + model->path + " is " + model_kind_name(model->kind) +
-                                        " model, the wrong kind for this codec");
+                                        " model, the wrong kind: this needs " + model_kind_name(kind) + " model");
     return model;
 }
 
