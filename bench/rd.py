@@ -12,6 +12,7 @@ keyframe interval (--gop) and no B-frame restriction:
 
     lmc_gen        the learned coding: -q:v k, k = 0, 4, 8, ..., 32 (the quantiser)
     lmc_gen near-lossless   -max_error d, d = 1, 2, 4
+    + lmc_restore  lmc_gen's and x264's files again, decoded through -vf lmc_restore
     x264           -preset veryslow -crf c, c = 12, 18, 24, 30, 36, 42, 48
     x265           -preset slow -crf c, the same c
 
@@ -45,26 +46,28 @@ from video import (ROOT, Failure, exit_on_failures, ffmpeg_run, load_items,  # n
 QUANTISERS = (0, 4, 8, 12, 16, 20, 24, 28, 32)
 MAX_ERRORS = (1, 2, 4)
 CRFS = (12, 18, 24, 30, 36, 42, 48)
+RESTORED = ("lmc_gen", "x264 veryslow")  # also measured through the lmc_restore filter
 
 
-def codecs(gop):
+def codecs(gop, max_errors=MAX_ERRORS, quantisers=QUANTISERS, crfs=CRFS):
     """name -> (list of (knob label, ffmpeg encoder arguments))."""
     return {
-        "lmc_gen": [(f"q {k}", ["-c:v", "lmc_gen", "-q:v", k, "-g", gop]) for k in QUANTISERS],
+        "lmc_gen": [(f"q {k}", ["-c:v", "lmc_gen", "-q:v", k, "-g", gop]) for k in quantisers],
         "lmc_gen near-lossless": [(f"max_error {d}", ["-c:v", "lmc_gen", "-max_error", d, "-g", gop])
-                                  for d in MAX_ERRORS],
+                                  for d in max_errors],
         "x264 veryslow": [(f"crf {c}", ["-c:v", "libx264", "-preset", "veryslow", "-crf", c, "-g", gop,
-                                        "-keyint_min", gop]) for c in CRFS],
+                                        "-keyint_min", gop]) for c in crfs],
         "x265 slow": [(f"crf {c}", ["-c:v", "libx265", "-preset", "slow", "-crf", c,
                                     "-x265-params", f"keyint={gop}:min-keyint={gop}:log-level=error"])
-                      for c in CRFS],
+                      for c in crfs],
     }
 
 
-def quality(ffmpeg, coded, src, threads):
-    """(PSNR y, u, v, SSIM all, XPSNR-YUV) of the decoded file against the source .y4m, by FFmpeg's filters."""
+def quality(ffmpeg, coded, src, threads, vf="null"):
+    """(PSNR y, u, v, SSIM all, XPSNR-YUV) of the decoded file (through the filter vf) against the
+    source .y4m, by FFmpeg's filters."""
     # Each filter passes its first (decoded) input on: one chain, one output.
-    graph = "[0:v]format=yuv420p[d];[1:v]format=yuv420p,split=3[s0][s1][s2];[d][s0]psnr[a];[a][s1]ssim[b];[b][s2]xpsnr"
+    graph = f"[0:v]{vf},format=yuv420p[d];[1:v]format=yuv420p,split=3[s0][s1][s2];[d][s0]psnr[a];[a][s1]ssim[b];[b][s2]xpsnr"
     _, _, err = run([ffmpeg, "-hide_banner", "-nostats", "-threads", threads, "-i", coded, "-i", src,
                      "-filter_complex", graph, "-f", "null", "-"])
     p = re.search(r"PSNR y:([0-9.inf]+) u:([0-9.inf]+) v:([0-9.inf]+)", err)
@@ -77,10 +80,10 @@ def quality(ffmpeg, coded, src, threads):
     return py, pu, pv, float(s.group(1)), (6 * xy + xu + xv) / 8
 
 
-def decoded_planes(ffmpeg, coded, unit, tmp):
-    """The decoded file as planes shaped like the unit's."""
+def decoded_planes(ffmpeg, coded, unit, tmp, vf="null"):
+    """The decoded file (through the filter vf) as planes shaped like the unit's."""
     raw = Path(tmp, "decoded.yuv")
-    run([ffmpeg, "-v", "error", "-i", coded, "-pix_fmt", "yuv420p", "-f", "rawvideo", "-y", raw])
+    run([ffmpeg, "-v", "error", "-i", coded, "-vf", vf, "-pix_fmt", "yuv420p", "-f", "rawvideo", "-y", raw])
     got = np.fromfile(raw, np.uint8)
     frame = sum(p[0].size for p in unit.planes)
     if got.size != frame * unit.frames:
@@ -135,6 +138,48 @@ def bd_rate(a, b, lo, hi):
     return 100 * (np.exp((integral(rb, qb) - integral(ra, qa)) / (q1 - q0)) - 1)
 
 
+def ints(text):
+    return [int(v) for v in text.split(",") if v]
+
+
+def measure(opt, r, coded, src, unit, tmp, vf="null"):
+    """Adds the decoded file's (through the filter vf) PSNR, SSIM, XPSNR and MS-SSIM to r; returns its planes."""
+    py, pu, pv, ssim, xpsnr = quality(opt.ffmpeg, coded, src, opt.threads, vf)
+    r.update(psnr_y=py, psnr_u=pu, psnr_v=pv, psnr_yuv=round((6 * py + pu + pv) / 8, 3), ssim=ssim,
+             xpsnr_yuv=round(xpsnr, 3))
+    got = decoded_planes(opt.ffmpeg, coded, unit, tmp, vf)
+    r["ms_ssim_y"] = round(float(np.mean([ms_ssim(got[0][t], unit.planes[0][t]) for t in range(unit.frames)])), 5)
+    return got
+
+
+def progress(r):
+    return (f"{r['item']} {r['codec']} {r['knob']}: {r['bpp']:.4f} bpp, PSNR-YUV {r['psnr_yuv']:.2f} dB, "
+            f"XPSNR {r['xpsnr_yuv']:.2f}, SSIM {r['ssim']:.4f}, MS-SSIM Y {r['ms_ssim_y']:.4f}")
+
+
+def restore_gains(rows, points=3):
+    """Per item and codec of RESTORED: BD-rate of codec + lmc_restore against the plain decode over the
+    plain codec's `points` lowest rates, in XPSNR-YUV and in MS-SSIM Y (as dB: -10 log10(1 - MS-SSIM))."""
+    out = {}
+    db = lambda v: -10 * np.log10(max(1 - v, 1e-10))  # noqa: E731
+    for item in dict.fromkeys(r["item"] for r in rows):
+        for codec in RESTORED:
+            plain = sorted((r for r in rows if r["item"] == item and r["codec"] == codec and r["status"] == "ok"),
+                           key=lambda r: r["bpp"])[:points]
+            knobs = {r["knob"] for r in plain}
+            rest = [r for r in rows if r["item"] == item and r["codec"] == f"{codec} + lmc_restore"
+                    and r["knob"] in knobs]
+            if len(plain) < 2 or len(rest) != len(plain):
+                continue
+            g = {}
+            for metric, f in (("xpsnr", lambda r: r["xpsnr_yuv"]), ("ms_ssim", lambda r: db(r["ms_ssim_y"])),
+                              ("psnr", lambda r: r["psnr_yuv"])):
+                g[metric] = bd_rate([(r["bpp"], f(r)) for r in plain], [(r["bpp"], f(r)) for r in rest], 0, np.inf)
+            g["bpp"] = [r["bpp"] for r in plain]
+            out.setdefault(item, {})[codec] = g
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="test")
@@ -145,9 +190,15 @@ def main():
     ap.add_argument("--codecs", default="", help="comma-separated name prefixes (default: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bpp-range", default="0.02,0.5")
+    ap.add_argument("--max-errors", default=",".join(map(str, MAX_ERRORS)),
+                    help="lmc_gen near-lossless points (comma-separated; empty: none)")
+    ap.add_argument("--quantisers", default=",".join(map(str, QUANTISERS)), help="lmc_gen -q:v points")
+    ap.add_argument("--crfs", default=",".join(map(str, CRFS)), help="x264 and x265 -crf points")
     ap.add_argument("--corpus", default=str(ROOT / "build/corpus"))
     ap.add_argument("--ffmpeg", default=str(ROOT / "build/install/bin/ffmpeg"))
     ap.add_argument("--name", default="rd")
+    ap.add_argument("--no-restore", dest="restore", action="store_false",
+                    help="leave out the lmc_restore curves")
     opt = ap.parse_args()
     command = shlex.join(["/usr/bin/python3", "bench/rd.py", *sys.argv[1:]])
     lo, hi = (float(v) for v in opt.bpp_range.split(","))
@@ -155,7 +206,7 @@ def main():
     units = [u for u in load_items(opt.corpus, opt.split, names, opt.frames) if u.pix == "yuv420p"]
     units += [read_y4m(c, opt.frames) for c in opt.clips]
     wanted = [c for c in opt.codecs.split(",") if c]
-    coders = {n: pts for n, pts in codecs(opt.gop).items() if not wanted or any(n.startswith(w) for w in wanted)}
+    coders = {n: pts for n, pts in codecs(opt.gop, ints(opt.max_errors), ints(opt.quantisers), ints(opt.crfs)).items() if not wanted or any(n.startswith(w) for w in wanted)}
 
     rows, failures = [], []
     for u in units:
@@ -170,13 +221,9 @@ def main():
                     r = {"item": u.name, "size": u.size, "frames": u.frames, "codec": cname, "knob": knob}
                     try:
                         enc_s = ffmpeg_run(opt.ffmpeg, "-y", "-i", src, *args, "-threads", opt.threads, coded)[0]
-                        py, pu, pv, ssim, xpsnr = quality(opt.ffmpeg, coded, src, opt.threads)
                         r.update(status="ok", bytes=coded.stat().st_size, enc_s=round(enc_s, 3),
-                                 bpp=round(8 * coded.stat().st_size / pixels, 5), psnr_y=py, psnr_u=pu, psnr_v=pv,
-                                 psnr_yuv=round((6 * py + pu + pv) / 8, 3), ssim=ssim, xpsnr_yuv=round(xpsnr, 3))
-                        got = decoded_planes(opt.ffmpeg, coded, u, tmp)
-                        r["ms_ssim_y"] = round(float(np.mean([ms_ssim(got[0][t], u.planes[0][t])
-                                                              for t in range(u.frames)])), 5)
+                                 bpp=round(8 * coded.stat().st_size / pixels, 5))
+                        got = measure(opt, r, coded, src, u, tmp)
                         if knob.startswith("max_error"):
                             d = int(knob.split()[-1])
                             r["max_abs_error"] = max(int(np.abs(g.astype(np.int16) - p.astype(np.int16)).max())
@@ -184,14 +231,18 @@ def main():
                             if r["max_abs_error"] > d:
                                 raise Failure(f"{u.name} lmc_gen {knob}: a decoded sample is "
                                               f"{r['max_abs_error']} from the source")
+                        if cname in RESTORED and opt.restore:
+                            f = dict(r, codec=f"{cname} + lmc_restore")
+                            measure(opt, f, coded, src, u, tmp, "lmc_restore")
+                            rows.append(f)
+                            print(progress(f), flush=True)
                     except Failure as e:
                         failures.append(str(e))
                         print(f"FAILED: {e}", file=sys.stderr, flush=True)
                         r["status"] = "FAILED"
                     rows.append(r)
                     if r["status"] == "ok":
-                        print(f"{u.name} {cname} {knob}: {r['bpp']:.4f} bpp, PSNR-YUV {r['psnr_yuv']:.2f} dB, "
-                              f"XPSNR {r['xpsnr_yuv']:.2f}, SSIM {r['ssim']:.4f}, MS-SSIM Y {r['ms_ssim_y']:.4f}", flush=True)
+                        print(progress(r), flush=True)
 
     curves = {}
     for r in rows:
@@ -209,6 +260,13 @@ def main():
         span = f"{min(p[0] for p in g):.3f}-{max(p[0] for p in g):.3f}" if g else ""
         table.append(f"| {item} | {span} | {fmt(b['x264 veryslow']['all'])} | {fmt(b['x265 slow']['all'])} | "
                      f"{fmt(b['x264 veryslow']['range'])} | {fmt(b['x265 slow']['range'])} |")
+    gains = restore_gains(rows)
+    gain_table = ["| item | codec | lowest three rates (bpp) | BD-rate XPSNR | BD-rate MS-SSIM | BD-rate PSNR-YUV |",
+                  "|---|---|---|---:|---:|---:|"]
+    for item, per in gains.items():
+        for codec, g in per.items():
+            gain_table.append(f"| {item} | {codec} | {', '.join(f'{b:.3f}' for b in g['bpp'])} | {fmt(g['xpsnr'])} | "
+                              f"{fmt(g['ms_ssim'])} | {fmt(g['psnr'])} |")
     points = ["| item | codec | knob | bpp | PSNR-YUV | PSNR Y | XPSNR-YUV | SSIM | MS-SSIM Y | encode s |",
               "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -217,14 +275,20 @@ def main():
                           f"{r['psnr_y']:.2f} | {r['xpsnr_yuv']:.2f} | {r['ssim']:.4f} | {r['ms_ssim_y']:.4f} | {r['enc_s']:.2f} |")
     text = "\n".join(table)
     print("\nBD-rate (PSNR-YUV; negative: lmc_gen smaller at equal quality)\n" + text)
-    stem, date, where = save_run(opt.name, None, command, rows, failures, threads=opt.threads, bd_rate=bd)
+    restore_text = "\n".join(gain_table)
+    if gains:
+        print("\nlmc_restore against the plain decode (negative: the filter saves that much rate)\n" + restore_text)
+    stem, date, where = save_run(opt.name, None, command, rows, failures, threads=opt.threads, bd_rate=bd,
+                                 restore_bd_rate=gains)
     status = ("Every point decoded by our FFmpeg; every lmc_gen decode within its max_error." if not failures
               else "**FAILURES:**\n\n" + "\n".join(f"- {f}" for f in failures))
     Path(f"{stem}.md").write_text(
         f"# Lossy video: lmc_gen against x264 and x265\n\nCommand: `{command}`\n\n"
         f"Date: {date}. Machine: {where}; {opt.threads} threads; {opt.frames} frames, keyframe interval "
         f"{opt.gop}.\n\n{status}\n\n## BD-rate (PSNR-YUV; negative: lmc_gen smaller at equal quality)\n\n"
-        f"{text}\n\n## Points\n\n" + "\n".join(points) + "\n\nEvery 4:2:0" +
+        f"{text}\n\n## lmc_restore against the plain decode\n\nBD-rate of the decode through "
+        f"`-vf lmc_restore` against the plain decode of the same files, over each codec's three lowest rates "
+        f"(negative: the filter gives that quality for that much less rate).\n\n{restore_text}\n\n## Points\n\n" + "\n".join(points) + "\n\nEvery 4:2:0" +
         __doc__.split("Every 4:2:0")[1].split("Prints the tables")[0].rstrip() + "\n")
     plot(curves, f"{stem}.png", f"{command}\n{date}")
     print(f"\nwrote {stem}.json, .md, .png")
