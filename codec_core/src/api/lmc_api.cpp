@@ -41,12 +41,12 @@ struct lmc_codec {
     std::string model_identity, model_file_sha256; // lmc_codec_model_info's strings
 };
 
-// c: an lmc_codec or an lmc_restorer (anything with an error string), or NULL.
 struct lmc_restorer {
     std::unique_ptr<FrameRestorer> restorer;
     std::string error;
 };
 
+// c: an lmc_codec or an lmc_restorer (anything with an error string), or NULL.
 template <typename Obj, typename Fn>
 static int guarded(Obj *c, Fn &&fn)
 {

@@ -73,7 +73,8 @@ int LearnedIntraCodec::reconstruct(int sym, int32_t mu2, int q256)
 LearnedIntraCodec::Analysis LearnedIntraCodec::analyse(const uint8_t *const planes[], const int strides[]) const
 {
     const int M = model_->y_channels;
-    auto y4 = runner_.run(kAnalysis, yuv420_to_half_planes(planes, strides, header_.width, header_.height, pw_, ph_).to(runner_.device()));
+    auto x = yuv420_to_half_planes(planes, strides, header_.width, header_.height, pw_, ph_);
+    auto y4 = runner_.run(kAnalysis, x.to(runner_.device()));
     auto y2 = torch::floor((y4 + 1) * 0.5).clamp_(-127, 127); // half units, exact in float32
     auto z = runner_.run(kHyperAnalysis, y2);
     auto hs = runner_.run(kHyperSynthesis, z);
@@ -167,7 +168,8 @@ void LearnedIntraCodec::decode(const uint8_t *payload, size_t size, uint8_t *con
         require_data(!dec.overrun(), "learned-frame packet too short (truncated or corrupt)");
     }
     require_data(dec.consumed_exactly(), "learned-frame packet longer than its frame (corrupt packet)");
-    half_planes_to_yuv420(runner_.run(kSynthesis, y.to(runner_.device())), planes, strides, header_.width, header_.height);
+    half_planes_to_yuv420(runner_.run(kSynthesis, y.to(runner_.device())), planes, strides, header_.width,
+                          header_.height);
 }
 
 } // namespace lmc
