@@ -302,10 +302,10 @@ void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intr
         const int x0 = mf.x0[b], y0 = mf.y0[b];
         const int bw = std::min((int)mf.size[b], w - x0), bh = std::min((int)mf.size[b], h - y0);
         long intra_cost = 0;
-        for (int y = 0; y < bh; y++)
+        for (int y = 0; intra_res && y < bh; y++)
             for (int x = 0; x < bw; x++)
                 intra_cost += std::abs(intra_res[(size_t)(y0 + y) * w + x0 + x]);
-        if (intra_cost < coded[b].cost) {
+        if (intra_res && intra_cost < coded[b].cost) {
             mf.intra[b] = 1;
         } else {
             mf.mvx[b] = (int8_t)(coded[b].vx4 >> 2);

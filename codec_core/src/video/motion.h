@@ -82,7 +82,8 @@ struct MotionField {
 // block's whole-sample match, and the block is split when their costs sum to
 // 1/kSplitGain below the block's. Then a coded block whose MED
 // residual is cheaper than its best match (sum of abs(intra_res), the MED
-// residual of the current luma) is marked intra (vector 0). Rows of blocks
+// residual of the current luma) is marked intra (vector 0); with intra_res
+// null no block is. Rows of blocks
 // are searched in parallel on pool when given (the result is the same).
 void estimate_motion(const uint8_t *cur, const uint8_t *ref, const int16_t *intra_res, int w, int h, MotionField &mf,
                      WorkerPool *pool = nullptr);
