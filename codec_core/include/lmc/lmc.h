@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 12
+#define LMC_VERSION_MINOR 13
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -89,7 +89,9 @@ typedef struct lmc_config {
     /* runtime (not stored in the stream) */
     int keyint;            /* video/gen encoder: a keyframe every keyint frames;
                               0 or 1 = every frame (inter frames need a model
-                              of feature set 3, else every frame is a keyframe) */
+                              that has them: lmc_video feature set 3, lmc_gen's
+                              learned coding feature set 2 (liblmc 0.13); with
+                              another, every frame is a keyframe) */
     int adapt;             /* lossless video encoder: fit the network's hidden
                               biases to the clip and send them in the packets
                               where that pays (docs/format.md 7.4): 0 = never,

@@ -13,7 +13,7 @@
 #include "audio_codec.h"
 #include "errors.h"
 #include "frame_restorer.h"
-#include "learned_intra.h"
+#include "learned_codec.h"
 #include "model_store.h"
 #include "packet.h"
 #include "rate_control.h"
@@ -34,7 +34,7 @@ struct lmc_codec {
     // The codec and its network runner; decoders make them on the first packet.
     std::unique_ptr<VideoCodec> video;
     std::unique_ptr<AudioCodec> audio;
-    std::unique_ptr<LearnedIntraCodec> gen; // lmc_gen's learned coding
+    std::unique_ptr<LearnedCodec> gen;      // lmc_gen's learned coding
     std::unique_ptr<RateControl> rate;      // its encoder's quantiser choice
     std::vector<uint8_t> packet;
     std::string error;
@@ -99,7 +99,7 @@ static void apply_runtime(lmc_codec *c, const lmc_config *cfg)
 static void make_codec(lmc_codec *c, const std::shared_ptr<const Model> &model)
 {
     if (c->header.learned()) {
-        c->gen = std::make_unique<LearnedIntraCodec>(c->header, model->gen, c->device, c->threads);
+        c->gen = std::make_unique<LearnedCodec>(c->header, model->gen, c->device, c->threads);
         return;
     }
     // The audio decoder evaluates its network one sample at a time, which runs
@@ -202,7 +202,6 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             if (h.kind == LMC_KIND_GEN && cfg->max_error == 0) { // the learned coding: whole frames
                 h.tools = kToolLearned;
                 h.tile_cols = h.tile_rows = 1;
-                c->rate = std::make_unique<RateControl>(cfg->bit_rate, cfg->fps_num, cfg->fps_den, cfg->quality);
             }
         } else {
             fail(LMC_ERR_INVALID_ARG, "unknown codec kind");
@@ -210,6 +209,12 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         validate_stream_params(h);
         auto model = load_model_for_encoder(cfg->model, stream_model_kind(h), cfg->model_dir);
         h.model_hash = model->hash;
+        if (h.learned()) { // inter frames between keyframes where the model has an inter coder
+            if (c->keyint > 1 && model->gen->inter)
+                h.tools |= kToolLearnedInter;
+            c->rate = std::make_unique<RateControl>(cfg->bit_rate, cfg->fps_num, cfg->fps_den, cfg->quality,
+                                                    h.tools & kToolLearnedInter ? c->keyint : 1);
+        }
         c->model = model;
         make_codec(c.get(), model);
         if (c->video) {
@@ -280,15 +285,18 @@ int lmc_encode_video(lmc_codec *c, const uint8_t *const planes[], const int stri
     if (!c || !c->encoder || !(c->video || c->gen) || !planes || !strides || !pkt || !pkt_size)
         return bad_args(c, "lmc_encode_video");
     return guarded(c, [&] {
-        if (c->gen) { // every frame intra (format.md 10)
-            const auto analysis = c->gen->analyse(planes, strides);
-            begin_packet(c->packet, kPacketKeyframe);
-            c->gen->write(analysis, c->rate->pick(*c->gen, analysis), c->packet);
+        if (c->gen) { // a keyframe every keyint frames, inter frames between where the stream has them
+            const bool inter = c->gen->has_inter();
+            const bool key = !inter || c->frames % c->keyint == 0;
+            const bool next_inter = inter && (c->frames + 1) % c->keyint != 0;
+            const auto analysis = c->gen->analyse(planes, strides, !key);
+            begin_packet(c->packet, key ? kPacketKeyframe : 0);
+            c->gen->write(analysis, c->rate->pick(*c->gen, analysis), c->packet, next_inter);
             end_packet(c->packet);
-            c->rate->coded(c->packet.size());
+            c->rate->coded(c->packet.size(), !key);
             c->frames++;
             if (keyframe)
-                *keyframe = 1;
+                *keyframe = key;
             *pkt = c->packet.data();
             *pkt_size = c->packet.size();
             return;
@@ -309,9 +317,10 @@ int lmc_decode_video(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, uint8_t 
         return bad_args(c, "lmc_decode_video");
     return guarded(c, [&] {
         if (c->header.learned()) {
-            const LearnedPacket p = parse_learned_packet(pkt, pkt_size);
+            if (!c->gen) // checked before the codec (and its networks) are made
+                parse_learned_packet(pkt, pkt_size);
             ensure_codec(c);
-            c->gen->decode(p.payload, p.size, planes, strides);
+            c->gen->decode(pkt, pkt_size, planes, strides);
             return;
         }
         // The packet is checked before the codec is made: a header claiming
@@ -344,9 +353,8 @@ int lmc_video_packet_info(lmc_codec *c, const uint8_t *pkt, size_t pkt_size, int
     if (!c || c->encoder || c->header.kind == LMC_KIND_AUDIO)
         return bad_args(c, "lmc_video_packet_info");
     return guarded(c, [&] {
-        const bool key = c->header.learned() || parse_video_packet(c->header, pkt, pkt_size).keyframe;
-        if (c->header.learned())
-            parse_learned_packet(pkt, pkt_size);
+        const bool key = c->header.learned() ? parse_learned_packet(pkt, pkt_size).keyframe
+                                             : parse_video_packet(c->header, pkt, pkt_size).keyframe;
         if (keyframe)
             *keyframe = key;
     });
@@ -356,6 +364,8 @@ void lmc_decoder_reset(lmc_codec *c)
 {
     if (c && !c->encoder && c->video)
         c->video->reset_reference();
+    if (c && !c->encoder && c->gen)
+        c->gen->drop_reference();
 }
 
 int lmc_encode_audio(lmc_codec *c, const void *samples, int nb_samples, const uint8_t **pkt,

@@ -96,7 +96,7 @@ void validate_stream_params(const StreamHeader &h)
                                       std::to_string(h.tools) + ")");
     if (h.kind == LMC_KIND_GEN && h.bit_depth != 8)
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen codes 8-bit samples only");
-    if (h.learned() && (h.tools != kToolLearned || h.pix_fmt != LMC_PIX_YUV420P || h.max_error != 0))
+    if (h.learned() && ((h.tools & ~kToolLearnedInter) != kToolLearned || h.pix_fmt != LMC_PIX_YUV420P || h.max_error != 0))
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen's learned coding takes yuv420p, max_error 0, no other tool");
     if (!h.learned() &&
         h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))

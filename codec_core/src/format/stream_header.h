@@ -20,10 +20,11 @@ enum StreamTool : uint32_t {
     kToolDeepSamples = 8, // samples of 9-16 bits; the header holds the depth (7.8)
     kToolTiles = 16,      // frames cut into tiles with their own substreams (6.1); header version 3
     kToolAdaptiveAudio = 32, // audio: adaptive prediction and Rice parameter, channel modes (8.1)
-    kToolLearned = 64,       // lmc_gen: frames coded by a learned intra model (section 10), max_error 0
+    kToolLearned = 64,       // lmc_gen: frames coded by a learned model (section 10), max_error 0
+    kToolLearnedInter = 128, // with kToolLearned: frames between keyframes are inter frames (10.3)
 };
 constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles |
-                                 kToolAdaptiveAudio | kToolLearned;
+                                 kToolAdaptiveAudio | kToolLearned | kToolLearnedInter;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)

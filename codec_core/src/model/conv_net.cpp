@@ -12,7 +12,7 @@ namespace lmc {
 
 int gen_step_q256(int e)
 {
-    static const int q256[GenIntraModel::kMaxExponent + 1] = {
+    static const int q256[GenCoderModel::kMaxExponent + 1] = {
         256,   279,   304,   332,   362,   395,   431,   470,   512,   558,   609,   664,   724,
         790,   861,   939,   1024,  1117,  1218,  1328,  1448,  1579,  1722,  1878,  2048,  2233,
         2435,  2656,  2896,  3158,  3444,  3756,  4096,  4467,  4871,  5312,  5793,  6317,  6889,
@@ -134,22 +134,23 @@ LatentTable parse_table(ByteReader &r, const std::string &path)
 
 } // namespace
 
-GenIntraModel parse_gen_intra_model(ByteReader &r, const std::string &path)
+GenCoderModel parse_gen_coder(ByteReader &r, const std::string &path, bool inter)
 {
-    GenIntraModel m;
+    GenCoderModel m;
+    m.inter = inter;
     m.y_channels = (int)r.u32();
     m.z_channels = (int)r.u32();
     const uint32_t scales = r.u32(), levels = r.u32();
     if (m.y_channels < 1 || m.y_channels > 1024 || m.z_channels < 1 || m.z_channels > 1024 ||
-        scales != GenIntraModel::kScales || levels != GenIntraModel::kMaxQuantiser + 1)
+        scales != GenCoderModel::kScales || levels != GenCoderModel::kMaxQuantiser + 1)
         invalid(path, "implausible latent shape");
     const int M = m.y_channels, Z = m.z_channels;
     const uint8_t *e = r.bytes(levels * M);
     m.exponents.assign(e, e + levels * M);
     for (uint8_t v : m.exponents)
-        if (v > GenIntraModel::kMaxExponent)
+        if (v > GenCoderModel::kMaxExponent)
             invalid(path, "a step exponent above 64");
-    m.g_a = parse_net(r, path, "analysis", 6);
+    m.g_a = parse_net(r, path, "analysis", inter ? 12 : 6);
     m.h_a = parse_net(r, path, "hyper-analysis", M);
     m.h_s = parse_net(r, path, "hyper-synthesis", Z);
     m.g_s = parse_net(r, path, "synthesis", M);
@@ -159,20 +160,21 @@ GenIntraModel parse_gen_intra_model(ByteReader &r, const std::string &path)
     check_ranges(m.g_a, path, "analysis", true);
     check_ranges(m.h_a, path, "hyper-analysis", false);
     check_ranges(m.h_s, path, "hyper-synthesis", false);
-    check_ranges(m.g_s, path, "synthesis", false);
+    check_ranges(m.g_s, path, "synthesis", inter);
     // The outputs the format reads: z and the means within [-127, 127], scale
-    // indices within [0, 80], samples within [-128, 127].
+    // indices within [0, 80], samples within [-128, 127] (an inter coder's
+    // corrections within [-255, 255]).
     const ConvOp &z = m.h_a.ops.back(), &hs = m.h_s.ops.back(), &xs = m.g_s.ops.back();
     bool ok = z.type == ConvOp::kConv && hs.type == ConvOp::kConv && xs.type == ConvOp::kConv;
     for (int n = 0; ok && n < Z; n++)
         ok = z.lo[n] >= -127 && z.hi[n] <= 127;
     for (int n = 0; ok && n < 2 * M; n++)
-        ok = n < M ? hs.lo[n] >= -127 && hs.hi[n] <= 127 : hs.lo[n] >= 0 && hs.hi[n] < GenIntraModel::kScales;
+        ok = n < M ? hs.lo[n] >= -127 && hs.hi[n] <= 127 : hs.lo[n] >= 0 && hs.hi[n] < GenCoderModel::kScales;
     for (int n = 0; ok && n < 6; n++)
-        ok = xs.lo[n] >= -128 && xs.hi[n] <= 127;
+        ok = inter ? xs.lo[n] >= -255 && xs.hi[n] <= 255 : xs.lo[n] >= -128 && xs.hi[n] <= 127;
     if (!ok)
         invalid(path, "a network's last layer has an output range the format does not take");
-    for (int i = 0; i < GenIntraModel::kScales; i++)
+    for (int i = 0; i < GenCoderModel::kScales; i++)
         m.y_tables.push_back(parse_table(r, path));
     for (int i = 0; i < Z; i++)
         m.z_tables.push_back(parse_table(r, path));

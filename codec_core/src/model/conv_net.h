@@ -1,12 +1,14 @@
 // The integer convolutional models of model files of version 2: lmc_gen's
-// learned intra model (docs/format.md section 10: four networks and the
-// entropy tables their latents are coded with) and lmc_restore's (section
-// 11: one network). Plain data, checked when
+// learned model (docs/format.md section 10: per coder four networks and the
+// entropy tables their latents are coded with; an intra coder, and with
+// feature set 2 an inter-frame one, 10.3) and lmc_restore's (section 11:
+// one network). Plain data, checked when
 // parsed, so that every machine that accepts a file computes the same
 // integers with it (the row bound below keeps float32 GEMMs exact).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,11 +42,15 @@ struct LatentTable {
     uint32_t total = 0;
 };
 
-struct GenIntraModel {
+// One coder of a gen model: intra (g_a takes the frame's 6 planes, g_s gives
+// the frame) or inter (g_a takes the frame's and its prediction's 12 planes,
+// g_s gives a correction of the prediction in [-255, 255]).
+struct GenCoderModel {
     static constexpr int kScales = 81;   // scale index range [0, 80]
     static constexpr int kMaxQuantiser = 32;
     static constexpr int kMaxExponent = 64;
     static constexpr int kEscapeBits = 8;
+    bool inter = false;
     int y_channels = 0, z_channels = 0;
     // The step exponent e of latent channel c at quantiser k: [k][c], each in
     // [0, 64]; the channel's step is q_e = Q256[e] / 256 = 2^(e/8).
@@ -55,12 +61,19 @@ struct GenIntraModel {
     std::vector<LatentTable> z_tables;   // [z_channels]
 };
 
+// A gen model file: the intra coder, and with feature set 2 the inter one.
+struct GenModel {
+    GenCoderModel intra;
+    std::shared_ptr<const GenCoderModel> inter; // null: every frame intra
+};
+
 // q_e in 1/256: round(256 * 2^(e/8)), e in [0, 64] (format.md 10.1).
 int gen_step_q256(int e);
 
-// Parses the body of a version-2 model file of kind gen (after the name);
-// throws LMC_ERR_MODEL_INVALID naming path and the fault.
-GenIntraModel parse_gen_intra_model(ByteReader &r, const std::string &path);
+// Parses one coder of a version-2 model file of kind gen (the intra one
+// follows the name, the inter one the intra's tables); throws
+// LMC_ERR_MODEL_INVALID naming path and the fault.
+GenCoderModel parse_gen_coder(ByteReader &r, const std::string &path, bool inter);
 
 // The lmc_restore filter's model (format.md section 11): one network from
 // 12 half-resolution planes (the frame to restore, then the filter's

@@ -35,16 +35,24 @@ std::shared_ptr<const Model> parse_model(const std::vector<uint8_t> &bytes, cons
         model->kind = r.u32();
         model->feature_set = r.u32();
         if (version == 2) {
-            const bool gen = model->kind == kModelGen && model->feature_set == kFeaturesGenIntraV1;
+            const bool inter = model->kind == kModelGen && model->feature_set == kFeaturesGenInterV1;
+            const bool gen = (model->kind == kModelGen && model->feature_set == kFeaturesGenIntraV1) || inter;
             const bool restore = model->kind == kModelRestore && model->feature_set == kFeaturesRestoreV1;
             if (!gen && !restore)
                 invalid(path, "a version-2 model of an unknown kind or feature set");
-            if (r.u32() != (gen ? 4u : 1u))
-                invalid(path, gen ? "a gen model holds four networks" : "a restoration model holds one network");
+            if (r.u32() != (inter ? 8u : gen ? 4u : 1u))
+                invalid(path, inter ? "a gen model with inter frames holds eight networks"
+                              : gen ? "a gen model holds four networks"
+                                    : "a restoration model holds one network");
             const uint8_t *name = r.bytes(32);
             model->name.assign((const char *)name, strnlen((const char *)name, 32));
-            if (gen)
-                model->gen = std::make_shared<GenIntraModel>(parse_gen_intra_model(r, path));
+            if (gen) {
+                auto g = std::make_shared<GenModel>();
+                g->intra = parse_gen_coder(r, path, false);
+                if (inter)
+                    g->inter = std::make_shared<GenCoderModel>(parse_gen_coder(r, path, true));
+                model->gen = g;
+            }
             else
                 model->restore = std::make_shared<RestoreModel>(parse_restore_model(r, path));
             if (r.left() != 0)

@@ -19,7 +19,7 @@ namespace lmc {
 enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2, kModelGen = 3, kModelRestore = 4 };
 enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3 };
 // Version-2 files (kinds gen and restore) number their feature sets on their own.
-constexpr uint32_t kFeaturesGenIntraV1 = 1, kFeaturesRestoreV1 = 1;
+constexpr uint32_t kFeaturesGenIntraV1 = 1, kFeaturesGenInterV1 = 2, kFeaturesRestoreV1 = 1;
 
 struct ModelLayer {
     int in = 0, out = 0, shift = 0;
@@ -33,7 +33,7 @@ struct Model {
     int inputs = 0, outputs = 0;
     std::string name, path;
     std::vector<ModelLayer> layers;              // version 1
-    std::shared_ptr<const GenIntraModel> gen;    // version 2, kind gen
+    std::shared_ptr<const GenModel> gen;    // version 2, kind gen
     std::shared_ptr<const RestoreModel> restore; // version 2, kind restore
     Sha256 hash{};      // identity: SHA-256 of the file less its last 32 bytes (= those bytes)
     Sha256 file_hash{}; // SHA-256 of the whole file, as sha256sum prints it

@@ -14,7 +14,7 @@ namespace lmc {
 static const char *default_model_name(uint32_t kind)
 {
     return kind == kModelAudio     ? "audio-a.lmcm"
-           : kind == kModelGen     ? "gen-i.lmcm"
+           : kind == kModelGen     ? "gen-ip.lmcm"
            : kind == kModelRestore ? "restore-s.lmcm"
                                    : "video-s.lmcm";
 }
