@@ -41,6 +41,7 @@ MAGIC = b"LMCM"
 FILE_VERSION = 2
 KIND_GEN = 3
 FEATURES_GEN_INTRA = 1
+FEATURES_GEN_INTER = 2            # the intra section, then the inter-frame section (format.md 10.3)
 ROW_LIMIT = 1 << 24
 IN_MAX = 128                      # largest |input| of any layer (the pixels, less 128)
 NUM_SCALES = 81                   # scale index range [0, 80]
@@ -146,11 +147,16 @@ def build(spec, cin, last_lo, last_hi):
 
 
 class GenIntra(nn.Module):
+    """The four networks of one coder: intra (cfg without "inter": 6 planes in, the frame out)
+    or inter ("inter": true; format.md 10.3: the frame's 6 planes and its motion-aligned
+    prediction's in, a correction in [-255, 255] of the prediction out)."""
+
     def __init__(self, cfg):
         super().__init__()
         M, Z = cfg["y_channels"], cfg["z_channels"]
         self.M, self.Z = M, Z
-        self.g_a, c = build(cfg["g_a"], 6, -(1 << 20), 1 << 20)
+        self.inter = bool(cfg.get("inter", False))
+        self.g_a, c = build(cfg["g_a"], 12 if self.inter else 6, -(1 << 20), 1 << 20)
         assert c == M
         self.h_a, c = build(cfg["h_a"], M, -127, 127)
         assert c == Z
@@ -158,7 +164,7 @@ class GenIntra(nn.Module):
         hi = torch.cat([torch.full((M,), 127.0), torch.full((M,), float(NUM_SCALES - 1))])
         self.h_s, c = build(cfg["h_s"], Z, lo, hi)
         assert c == 2 * M
-        self.g_s, c = build(cfg["g_s"], M, -128, 127)
+        self.g_s, c = build(cfg["g_s"], M, -255 if self.inter else -128, 255 if self.inter else 127)
         assert c == 6
         self.z_log_scale = nn.Parameter(torch.full((Z,), 0.5))
         # E[k][c], learned as floats (rounded with a straight-through gradient)
@@ -204,6 +210,30 @@ class GenIntra(nn.Module):
         return {"name": name, "M": self.M, "Z": self.Z, "nets": nets, "E": E,
                 "y_tables": [gauss_table(sigma_of(i)) for i in range(NUM_SCALES)],
                 "z_tables": [laplace_table(b) for b in bz]}
+
+
+@torch.no_grad()
+def load_integer(model, m):
+    """Sets a float model's weights to an exported section m (export() or parse()), so that it
+    computes that integer model: W / 2^s is exact in float32, and shifts() then finds s or a
+    larger shift that represents the same weights (2W / 2^(s + 1) when |W| < 64)."""
+    convs = [c for net in (model.g_a, model.h_a, model.h_s, model.g_s) for c in net if isinstance(c, Conv)]
+    ops = [op for net in m["nets"] for op in net if op["op"] == "conv"]
+    assert len(convs) == len(ops)
+    for c, op in zip(convs, ops):
+        s = torch.as_tensor(op["s"], dtype=torch.float64)
+        b = torch.as_tensor(op["b"], dtype=torch.float64)
+        if c.mode == "round":
+            b = b - 2.0 ** (s - 1)
+        c.weight.copy_((torch.as_tensor(op["W"], dtype=torch.float64) / (2.0 ** s).view(-1, 1, 1, 1)).float())
+        c.bias.copy_((b / 2.0 ** s).float())
+    model.step_exp.copy_(torch.as_tensor(np.asarray(m["E"]), dtype=torch.float32))
+    # the hyper-latent scales: the Laplace scale whose table the file holds (a grid search)
+    grid = np.exp(np.linspace(np.log(0.06), np.log(60), 600))
+    for i, t in enumerate(m["z_tables"]):
+        b = min(grid, key=lambda g: np.abs(np.asarray(laplace_table(g)[:len(t)]) - t[:len(laplace_table(g))]).sum()
+                if len(laplace_table(g)) == len(t) else 1e18)
+        model.z_log_scale[i] = math.log(math.expm1(max(b - 0.05, 1e-3)))
 
 
 def round_ste(a):
@@ -315,29 +345,35 @@ class Reader:
         return net
 
 
-def serialize(m):
-    out = bytearray(MAGIC)
-    name = m["name"].encode()
-    assert len(name) < 32
-    out += struct.pack("<IIII", FILE_VERSION, KIND_GEN, FEATURES_GEN_INTRA, len(m["nets"]))
-    out += name.ljust(32, b"\0")
-    out += struct.pack("<IIII", m["M"], m["Z"], NUM_SCALES, MAX_K + 1)
+def serialize_section(m):
+    """One coder (intra, or the inter section of feature set 2): M, Z, tables, E, networks, tables."""
+    out = bytearray(struct.pack("<IIII", m["M"], m["Z"], NUM_SCALES, MAX_K + 1))
     out += np.asarray(m["E"], np.uint8).tobytes()
     for net in m["nets"]:
         out += serialize_net(net)
     for t in m["y_tables"] + m["z_tables"]:
         out += struct.pack("<I", (len(t) - 2) // 2)
         out += np.asarray(t, "<u2").tobytes()
+    return bytes(out)
+
+
+def serialize(m):
+    """m: an intra section with its name, and with m["inter"] an inter section (feature set 2)."""
+    out = bytearray(MAGIC)
+    name = m["name"].encode()
+    assert len(name) < 32
+    inter = m.get("inter")
+    out += struct.pack("<IIII", FILE_VERSION, KIND_GEN, FEATURES_GEN_INTER if inter else FEATURES_GEN_INTRA,
+                       len(m["nets"]) * (2 if inter else 1))
+    out += name.ljust(32, b"\0")
+    out += serialize_section(m)
+    if inter:
+        out += serialize_section(inter)
     out += hashlib.sha256(bytes(out)).digest()
     return bytes(out)
 
 
-def parse(data):
-    assert data[:4] == MAGIC and hashlib.sha256(data[:-32]).digest() == data[-32:]
-    r = Reader(data, 4)
-    ver, kind, fs, nnets = r.take("<IIII")
-    assert (ver, kind, fs) == (FILE_VERSION, KIND_GEN, FEATURES_GEN_INTRA)
-    name = r.name()
+def parse_section(r, nnets):
     M, Z, L, K = r.take("<IIII")
     E = r.arr("u1", K * M).reshape(K, M)
     nets = [r.net() for _ in range(nnets)]
@@ -345,9 +381,21 @@ def parse(data):
     for _ in range(L + Z):
         (T,) = r.take("<I")
         tables.append(list(r.arr("<u2", 2 * T + 2)))
+    return {"M": M, "Z": Z, "nets": nets, "E": E, "y_tables": tables[:L], "z_tables": tables[L:]}
+
+
+def parse(data):
+    assert data[:4] == MAGIC and hashlib.sha256(data[:-32]).digest() == data[-32:]
+    r = Reader(data, 4)
+    ver, kind, fs, nnets = r.take("<IIII")
+    assert (ver, kind) == (FILE_VERSION, KIND_GEN) and fs in (FEATURES_GEN_INTRA, FEATURES_GEN_INTER)
+    name = r.name()
+    m = parse_section(r, 4)
+    if fs == FEATURES_GEN_INTER:
+        m["inter"] = parse_section(r, 4)
     assert r.pos == len(data) - 32
-    return {"name": name, "M": M, "Z": Z, "nets": nets, "E": E, "y_tables": tables[:L], "z_tables": tables[L:],
-            "sha256": hashlib.sha256(data[:-32]).hexdigest()}
+    m.update(name=name, sha256=hashlib.sha256(data[:-32]).hexdigest())
+    return m
 
 
 # ---- the exact integer reference -----------------------------------------------------------
@@ -372,15 +420,18 @@ def run_net(net, x):
     return x
 
 
-def encode_frame(m, x, k):
+def encode_frame(m, x, k, pred=None):
     """x: int64 [1, 6, H, W] (H, W multiples of 32). Returns (z, sym, idx_eff, x_hat):
-    what is coded and what every decoder rebuilds."""
+    what is coded and what every decoder rebuilds. With pred (an inter frame, m the inter
+    section; format.md 10.3): the prediction in x's layout, which g_a sees after x and
+    whose correction g_s returns."""
     g_a, h_a, h_s, g_s = m["nets"]
-    M = m["M"]
-    y4 = run_net(g_a, x)
+    y4 = run_net(g_a, x if pred is None else torch.cat([x, pred], 1))
     y2 = torch.clamp(torch.div(y4 + 1, 2, rounding_mode="floor"), -127, 127)
     z = run_net(h_a, y2)
     sym, idx_eff, x_hat = decode_latents(m, z, y4, k)
+    if pred is not None:
+        x_hat = torch.clamp(pred + x_hat, -128, 127)
     return z, sym, idx_eff, x_hat
 
 
@@ -410,6 +461,63 @@ def frame_bits(m, z, sym, idx_eff):
     for i in np.unique(ie):
         bits += table_bits(m["y_tables"][i], s[ie == i]).sum()
     return float(bits)
+
+
+# ---- inter frames: block motion (format.md 10.3, section 7 without split and fractions) ----
+
+MOTION_BLOCK = 16
+MOTION_RANGE = 16
+
+
+def motion_search(cur, ref):
+    """cur: luma [B, h, w]; ref: the reference luma around it, [B, h + 32, w + 32] (a margin of
+    MOTION_RANGE; for a whole frame its edges repeated, which is how liblmc reads outside it).
+    Per 16x16 block (cut to the frame at its right and bottom edges) the vector (vy, vx) in
+    [-16, 16]^2 of least SAD + 2 (|vx| + |vy|), the first in raster order of (vy, vx) on a tie:
+    liblmc's estimate_motion without split, fractions or intra blocks. Returns int64 (vy, vx),
+    each [B, bh, bw]."""
+    B, h, w = cur.shape
+    R, N = MOTION_RANGE, MOTION_BLOCK
+    bh, bw = -(-h // N), -(-w // N)
+    H, W = bh * N, bw * N
+    cur = F.pad(cur.float(), (0, W - w, 0, H - h))
+    ref = F.pad(ref.float(), (0, W - w, 0, H - h))
+    mask = F.pad(torch.ones(h, w, device=cur.device), (0, W - w, 0, H - h))
+    costs = []
+    for vy in range(-R, R + 1):
+        rows = ref[:, R + vy:R + vy + H]
+        shifted = torch.stack([rows[:, :, R + vx:R + vx + W] for vx in range(-R, R + 1)], 1)
+        sad = ((cur.unsqueeze(1) - shifted).abs() * mask).view(B, 2 * R + 1, bh, N, bw, N).sum((3, 5))
+        pen = 2 * (abs(vy) + torch.arange(-R, R + 1, device=cur.device).abs().float()).view(1, -1, 1, 1)
+        costs.append(sad + pen)  # integers below 2^24: exact in float32
+    best = torch.stack(costs, 1).flatten(1, 2).argmin(1)  # the first minimum
+    return torch.div(best, 2 * R + 1, rounding_mode="floor") - R, best % (2 * R + 1) - R
+
+
+def align(ref, margin, vy, vx, sub, h, w):
+    """The motion-aligned plane: out[y][x] = ref[margin + y + (vy >> sub)][margin + x + (vx >> sub)]
+    with the vector of the block holding luma sample (x << sub, y << sub). ref: [B, h + 2 margin,
+    w + 2 margin] (sub = 1 for 4:2:0 chroma)."""
+    n = MOTION_BLOCK >> sub
+    vy = torch.div(vy, 1 << sub, rounding_mode="floor").repeat_interleave(n, 1).repeat_interleave(n, 2)[:, :h, :w]
+    vx = torch.div(vx, 1 << sub, rounding_mode="floor").repeat_interleave(n, 1).repeat_interleave(n, 2)[:, :h, :w]
+    B, stride = ref.shape[0], ref.shape[2]
+    yy = torch.arange(h, device=ref.device).view(1, -1, 1) + vy + margin
+    xx = torch.arange(w, device=ref.device).view(1, 1, -1) + vx + margin
+    return ref.flatten(1).gather(1, (yy * stride + xx).flatten(1)).view(B, h, w)
+
+
+def predict_frame(cur, ref):
+    """A whole frame's prediction as liblmc builds it: cur and ref are (y, u, v) uint8 planes of
+    the same size (ref: the previous decoded frame). Returns ((vy, vx) [bh, bw], (y, u, v) uint8)."""
+    def padded(p, m):
+        return torch.from_numpy(np.pad(p, m, mode="edge")).long().unsqueeze(0)
+    h, w = cur[0].shape
+    vy, vx = motion_search(torch.from_numpy(cur[0].astype(np.int64)).unsqueeze(0), padded(ref[0], MOTION_RANGE))
+    y = align(padded(ref[0], MOTION_RANGE), MOTION_RANGE, vy, vx, 0, h, w)
+    ch, cw = ref[1].shape
+    u, v = (align(padded(p, MOTION_RANGE // 2), MOTION_RANGE // 2, vy, vx, 1, ch, cw) for p in ref[1:])
+    return (vy[0], vx[0]), tuple(p[0].numpy().astype(np.uint8) for p in (y, u, v))
 
 
 # ---- frames -------------------------------------------------------------------------------
@@ -457,6 +565,53 @@ def frame_sha256(x, w, h):
     y, u, v = unpack_yuv420(x)
     cw, ch = (w + 1) // 2, (h + 1) // 2
     return hashlib.sha256(y[:h, :w].tobytes() + u[:ch, :cw].tobytes() + v[:ch, :cw].tobytes()).hexdigest()
+
+
+def train_loop(model, cfg, lambdas, batch, logdir, name):
+    """The training loop of train_gen.py and train_gen_inter.py, for cfg["seconds"]: Adam at
+    cfg["lr"] (the step exponents at step_exp_lr times it), the last lr_tail of the time at a
+    tenth; loss lambda_k * MSE (8-bit units, all samples of Y, U and V, as FFmpeg's PSNR-YUV
+    counts them) + bits per luma pixel, lambda_k log-spaced from lambdas[0] (k = 0) to
+    lambdas[1] (k = 32). batch(): one batch's (x_hat, x, bits, k), x_hat and x the 6 half
+    planes, the first two items at k = 0 and k = 32 (the curve tracks both). Writes
+    NAME_train.csv to logdir; returns the number of steps."""
+    import csv
+    import time
+    rest = [p for n, p in model.named_parameters() if n != "step_exp"]
+    optim = torch.optim.Adam([{"params": rest, "lr": cfg["lr"]},
+                              {"params": [model.step_exp], "lr": cfg["lr"] * cfg["step_exp_lr"]}])
+    curve = open(logdir / f"{name}_train.csv", "w", newline="")
+    log = csv.writer(curve)
+    log.writerow(["step", "seconds", "loss", "bpp_k0", "psnr_k0", "bpp_k32", "psnr_k32"])
+    t0, step, acc = time.time(), 0, []
+    while time.time() - t0 < cfg["seconds"]:
+        if time.time() - t0 > cfg["seconds"] * (1 - cfg["lr_tail"]):
+            for g, scale in zip(optim.param_groups, (1, cfg["step_exp_lr"])):
+                g["lr"] = cfg["lr"] * scale * 0.1
+        x_hat, x, bits, k = batch()
+        lam = lambdas[0] * (lambdas[1] / lambdas[0]) ** (k.float() / MAX_K)
+        # mean over the 6 half-size planes = mean over all Y, U, V samples (4 + 1 + 1)
+        mse = ((torch.clamp(x_hat, -128, 127) - x) ** 2).mean(dim=(1, 2, 3))
+        bpp = bits / (4 * x.shape[2] * x.shape[3])
+        loss = (lam * mse + bpp).mean()
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optim.step()
+        acc.append([float(v) for v in (loss, bpp[0], mse[0], bpp[1], mse[1])])
+        if step % 100 == 0:
+            a = np.mean(acc, 0)
+            acc = []
+            row = [step, round(time.time() - t0, 1), a[0], a[1], 10 * math.log10(255 ** 2 / a[2]),
+                   a[3], 10 * math.log10(255 ** 2 / a[4])]
+            log.writerow([f"{v:.4f}" if isinstance(v, float) else v for v in row])
+            curve.flush()
+            if step % 1000 == 0:
+                print(f"step {step} {row[1]:.0f} s: loss {a[0]:.3f}  k=0: {a[1]:.3f} bpp {row[4]:.2f} dB"
+                      f"  k=32: {a[3]:.3f} bpp {row[6]:.2f} dB", flush=True)
+        step += 1
+    curve.close()
+    return step
 
 
 def training_command_line(doc, data_option, data_default):

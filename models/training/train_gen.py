@@ -21,15 +21,12 @@ frequency tables (what the range coder spends, within a few bytes), PSNR-YUV.
 Writes to --logdir: NAME.lmcm (the model file), NAME_train.csv (loss curve), NAME_eval.json
 (config, steps, per item and k: bpp and PSNR-YUV), and --ckpt (float weights) for --resume.
 """
-import csv
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import gen_net
 
@@ -105,48 +102,17 @@ def main():
         state = torch.load(opt.ckpt, map_location=device)
         missing = model.load_state_dict(state, strict=False).missing_keys
         print("resumed" + (f"; new parameters {missing}" if missing else ""), flush=True)
-    # The step exponents are a few hundred numbers of range 0-64: a faster rate.
-    rest = [p for n, p in model.named_parameters() if n != "step_exp"]
-    optim = torch.optim.Adam([{"params": rest, "lr": cfg["lr"]},
-                              {"params": [model.step_exp], "lr": cfg["lr"] * cfg["step_exp_lr"]}])
     logdir = Path(opt.logdir)
     logdir.mkdir(parents=True, exist_ok=True)
-    curve = open(logdir / f"{name}_train.csv", "w", newline="")
-    log = csv.writer(curve)
-    log.writerow(["step", "seconds", "loss", "bpp_k0", "psnr_k0", "bpp_k32", "psnr_k32"])
-    lam_hi, lam_lo = cfg["lambda_hi"], cfg["lambda_lo"]
-    t0, step, acc = time.time(), 0, []
-    while time.time() - t0 < cfg["seconds"]:
+
+    def batch():
         x = crops(train, cfg["batch"], cfg["crop"], rng, device)
-        if time.time() - t0 > cfg["seconds"] * (1 - cfg["lr_tail"]):  # the last part at a tenth
-            for g, scale in zip(optim.param_groups, (1, cfg["step_exp_lr"])):
-                g["lr"] = cfg["lr"] * scale * 0.1
         k = torch.randint(0, gen_net.MAX_K + 1, (cfg["batch"],), device=device)
-        # the two ends of the range in every batch, so the curve tracks both
         k[0], k[1] = 0, gen_net.MAX_K
-        lam = lam_hi * (lam_lo / lam_hi) ** (k.float() / gen_net.MAX_K)
         x_hat, bits = model(x, k)
-        # mean over the 6 half-size planes = mean over all Y, U, V samples (4 + 1 + 1)
-        mse = ((torch.clamp(x_hat, -128, 127) - x) ** 2).mean(dim=(1, 2, 3))
-        bpp = bits / (cfg["crop"] ** 2)
-        loss = (lam * mse + bpp).mean()
-        optim.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optim.step()
-        acc.append([float(loss), float(bpp[0]), float(mse[0]), float(bpp[1]), float(mse[1])])
-        if step % 100 == 0:
-            a = np.mean(acc, 0)
-            acc = []
-            row = [step, round(time.time() - t0, 1), a[0], a[1], 10 * math.log10(255 ** 2 / a[2]),
-                   a[3], 10 * math.log10(255 ** 2 / a[4])]
-            log.writerow([f"{v:.4f}" if isinstance(v, float) else v for v in row])
-            curve.flush()
-            if step % 1000 == 0:
-                print(f"step {step} {row[1]:.0f} s: loss {a[0]:.3f}  k=0: {a[1]:.3f} bpp {row[4]:.2f} dB"
-                      f"  k=32: {a[3]:.3f} bpp {row[6]:.2f} dB", flush=True)
-        step += 1
-    curve.close()
+        return x_hat, x, bits, k
+
+    step = gen_net.train_loop(model, cfg, (cfg["lambda_hi"], cfg["lambda_lo"]), batch, logdir, name)
     if opt.ckpt:
         torch.save(model.state_dict(), opt.ckpt)
     model.eval()
