@@ -36,14 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     static const lmc::Sha256 video_model = model_identity("video-s.lmcm");
     static const lmc::Sha256 audio_model = model_identity("audio-a.lmcm");
-    static const lmc::Sha256 gen_model = model_identity("gen-i.lmcm");
+    static const lmc::Sha256 gen_model = model_identity("gen-ip.lmcm");
     const FuzzInput in = parse_fuzz_input(data, size, audio);
     const FuzzStream &fs = kFuzzStreams[in.stream];
 
     lmc::StreamHeader h;
     h.kind = fs.kind;
     const bool learned = fs.kind == LMC_KIND_GEN && fs.max_error == 0;
-    h.tools = in.options & kSetTools ? in.tools : learned ? (uint32_t)lmc::kToolLearned : lmc::encoder_tools(fs.kind);
+    h.tools = in.options & kSetTools ? in.tools
+              : learned       ? (uint32_t)(lmc::kToolLearned | lmc::kToolLearnedInter) // intra and inter packets
+                              : lmc::encoder_tools(fs.kind);
     h.model_hash = audio ? audio_model : learned ? gen_model : video_model;
     h.width = fs.width;
     h.height = fs.height;

@@ -221,9 +221,9 @@ TEST(Api, GoldenVideoStreams)
     check_golden("video_yuv420p", encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, 3));
     check_golden("video_gray", encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2));
     check_golden("gen_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2));
-    // lmc_gen's learned coding (liblmc 0.11, model gen-i): integer networks
-    // on both sides, so its bytes are frozen too.
-    check_golden("learned_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 2, 64, 48, 200, 100, 8, 1, 0));
+    // lmc_gen's learned coding (liblmc 0.13, model gen-ip; I P P): integer
+    // networks on both sides, so its bytes are frozen too.
+    check_golden("learned_yuv420p", encode_video(LMC_KIND_GEN, LMC_PIX_YUV420P, 3, 64, 48, 200, 100, 8, 1, 0));
 }
 
 // Packets with adapted networks (format.md 7.4, liblmc 0.4): a frozen stream
@@ -251,13 +251,14 @@ TEST(Api, GoldenAdaptedVideoStream)
 // video-s1, feature set 1), LMC 0.2 (feature set 3, inter frames without
 // skip blocks), LMC 0.3 / 0.4 (whole-sample vectors), LMC 0.5 (no value
 // calibration), LMC 0.6 (bilinear quarter-sample reads of luma) and LMC
-// 0.7 (packets without their frame index).
+// 0.7 (packets without their frame index); lmc_gen's learned coding of
+// liblmc 0.11 and 0.12 (every frame intra, model gen-i).
 TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
                              "v5_video_gray", "v6_video_yuv420p", "v6_video_gray", "v7_video_yuv420p",
-                             "v7_video_gray", "v7_gen_yuv420p"}) {
+                             "v7_video_gray", "v7_gen_yuv420p", "v12_learned_yuv420p"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

@@ -1,6 +1,7 @@
-// lmc_gen's learned intra coding (docs/format.md section 10): the C++ codec
-// against the exact integer reference of the training code (gen_golden.py),
-// thread counts, rate control, and damaged packets and models.
+// lmc_gen's learned coding (docs/format.md section 10): intra and inter frames
+// of the C++ codec against the exact integer reference of the training code
+// (gen_golden.py), thread counts, rate control, streams that start between
+// keyframes, and damaged packets and models.
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -75,7 +76,7 @@ lmc_tools::StreamFile encode(const lmc_config &cfg, const std::vector<Frame> &fr
         int key = 0;
         const uint8_t *planes[3] = {f.p[0].data(), f.p[1].data(), f.p[2].data()};
         EXPECT_EQ(lmc_encode_video(enc, planes, f.strides, &pkt, &size, &key), LMC_OK) << lmc_codec_error(enc);
-        EXPECT_EQ(key, 1);
+        EXPECT_EQ(key, cfg.keyint <= 1 || s.packets.size() % cfg.keyint == 0) << "frame " << s.packets.size();
         s.packets.emplace_back(pkt, pkt + size);
     }
     lmc_codec_close(&enc);
@@ -128,6 +129,29 @@ std::map<int, std::pair<double, std::string>> golden()
             g[k] = {bits, frame};
     }
     return g;
+}
+
+// Per frame of golden_gen_inter.txt: the decoded frame's hash.
+std::vector<std::string> golden_inter()
+{
+    std::ifstream f(data_path("golden_gen_inter.txt"));
+    std::vector<std::string> g;
+    std::string line;
+    while (std::getline(f, line)) {
+        int t;
+        double bits;
+        char frame[65];
+        if (line[0] != '#' && sscanf(line.c_str(), "frame: %d | bits: %lf | frame: %64s", &t, &bits, frame) == 3)
+            g.push_back(frame);
+    }
+    return g;
+}
+
+lmc_config inter_config(int quality, int keyint, int threads = 1)
+{
+    lmc_config c = gen_config(quality, threads);
+    c.keyint = keyint;
+    return c;
 }
 
 } // namespace
@@ -239,7 +263,82 @@ TEST(GenIntra, RefusesWhatItCannotCode)
     ASSERT_GT(bytes.size(), 1000u);
     auto model = lmc::parse_model(bytes, "gen-i.lmcm");
     ASSERT_TRUE(model->gen);
-    EXPECT_EQ(model->gen->y_tables.size(), (size_t)lmc::GenIntraModel::kScales);
+    EXPECT_EQ(model->gen->intra.y_tables.size(), (size_t)lmc::GenCoderModel::kScales);
     bytes[200] ^= 1; // a weight: the hash no longer matches
     EXPECT_THROW(lmc::parse_model(bytes, "damaged"), lmc::Error);
+}
+
+// I P P (format.md 10.3): the encoder's motion search, both sides' prediction
+// and the inter networks equal the training code's integer reference frame
+// by frame; so the encoder's reference is the decoder's, and the loop closes.
+TEST(GenInter, DecodesToTheIntegerReference)
+{
+    auto want = golden_inter();
+    ASSERT_EQ(want.size(), 3u);
+    auto s = encode(inter_config(12, 3), {source_frame(0), source_frame(1), source_frame(2)});
+    ASSERT_EQ(s.packets.size(), 3u);
+    for (int t = 1; t < 3; t++)
+        EXPECT_LT(s.packets[t].size(), s.packets[0].size()) << "frame " << t << ": an inter frame codes what changed";
+    std::vector<Frame> out;
+    ASSERT_EQ(decode(s, &out), LMC_OK);
+    for (int t = 0; t < 3; t++)
+        EXPECT_EQ(out.at(t).hash(), want[t]) << "frame " << t;
+}
+
+TEST(GenInter, ThreadCountsGiveTheSameBytesAndFrames)
+{
+    std::vector<Frame> src = {source_frame(0), source_frame(1), source_frame(2)};
+    auto one = encode(inter_config(20, 8, 1), src), two = encode(inter_config(20, 8, 2), src);
+    EXPECT_EQ(one.packets, two.packets);
+    std::vector<Frame> a, b;
+    ASSERT_EQ(decode(one, &a, 1), LMC_OK);
+    ASSERT_EQ(decode(one, &b, 2), LMC_OK);
+    ASSERT_EQ(a.size(), 3u);
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ(a[i].hash(), b[i].hash());
+}
+
+// A stream that starts at an inter frame (a cut, a seek) fails cleanly until
+// its next keyframe, and from there decodes the frames a whole decode gives;
+// a damaged inter frame leaves no reference behind, so the next one fails
+// too instead of building on a wrong frame.
+TEST(GenInter, StartsAtKeyframes)
+{
+    std::vector<Frame> src = {source_frame(0), source_frame(1), source_frame(2), source_frame(3)};
+    auto s = encode(inter_config(12, 2), src); // I P I P
+    std::vector<Frame> whole;
+    ASSERT_EQ(decode(s, &whole), LMC_OK);
+    lmc_codec *dec = nullptr;
+    char err[512];
+    ASSERT_EQ(lmc_decoder_open(&dec, s.header.data(), s.header.size(), nullptr, nullptr, err, sizeof err), LMC_OK);
+    Frame f;
+    uint8_t *planes[3] = {f.p[0].data(), f.p[1].data(), f.p[2].data()};
+    EXPECT_EQ(lmc_decode_video(dec, s.packets[1].data(), s.packets[1].size(), planes, f.strides), LMC_ERR_INVALID_DATA);
+    EXPECT_NE(std::string(lmc_codec_error(dec)).find("next keyframe"), std::string::npos) << lmc_codec_error(dec);
+    for (int t = 2; t < 4; t++) {
+        ASSERT_EQ(lmc_decode_video(dec, s.packets[t].data(), s.packets[t].size(), planes, f.strides), LMC_OK);
+        EXPECT_EQ(f.hash(), whole[t].hash()) << "frame " << t;
+    }
+    std::vector<uint8_t> cut(s.packets[1].begin(), s.packets[1].end() - 4); // a damaged inter frame
+    ASSERT_EQ(lmc_decode_video(dec, s.packets[0].data(), s.packets[0].size(), planes, f.strides), LMC_OK);
+    EXPECT_EQ(lmc_decode_video(dec, cut.data(), cut.size(), planes, f.strides), LMC_ERR_INVALID_DATA);
+    EXPECT_EQ(lmc_decode_video(dec, s.packets[1].data(), s.packets[1].size(), planes, f.strides), LMC_ERR_INVALID_DATA);
+    lmc_codec_close(&dec);
+}
+
+// Damaged inter packets (bytes altered, CRC recomputed): an error or a frame, never a crash.
+TEST(GenInter, DamagedPacketsFailCleanly)
+{
+    auto s = encode(inter_config(12, 2), {source_frame(0), source_frame(1)});
+    const auto good = s.packets[1];
+    for (size_t at = 5; at < good.size(); at += good.size() / 30) {
+        s.packets[1] = good;
+        s.packets[1][at] ^= 0x5a;
+        uint32_t c = lmc::crc32(s.packets[1].data() + 4, s.packets[1].size() - 4);
+        for (int i = 0; i < 4; i++)
+            s.packets[1][i] = (uint8_t)(c >> (8 * i));
+        std::vector<Frame> out;
+        int ret = decode(s, &out);
+        EXPECT_TRUE(ret == LMC_OK || ret == LMC_ERR_INVALID_DATA) << ret << " at " << at;
+    }
 }
