@@ -8,7 +8,6 @@
 #include "half_planes.h"
 #include "packet.h"
 #include "range_coder.h"
-#include "symbol_coder.h"
 
 namespace lmc {
 
@@ -233,13 +232,19 @@ void LearnedCodec::write(const Analysis &a, int k, std::vector<uint8_t> &payload
     half_planes_to_yuv420(synthesise(c, y, a.pred), planes, strides, w, h);
 }
 
-static int decode_value(RangeDecoder &dec, const std::vector<uint32_t> &freq, uint32_t total, int T)
+// A value by its table: the entry whose interval holds the coder's target,
+// found by bisection of the cumulative counts (a wide table has 255 entries);
+// a target past the last interval (damaged data) reads as the escape, as
+// decode_symbol() would.
+static int decode_value(RangeDecoder &dec, const LearnedCodec::Table &t)
 {
-    const int e = decode_symbol(dec, freq.data(), (int)freq.size(), total);
-    if (e <= 2 * T)
-        return e - T;
+    const uint32_t target = dec.decode_target(t.total);
+    const int e = (int)(std::upper_bound(t.cum.begin() + 1, t.cum.end() - 1, target) - (t.cum.begin() + 1));
+    dec.consume(t.cum[e], t.freq[e]);
+    if (e <= 2 * t.T)
+        return e - t.T;
     const int v = (int)dec.decode_bits(GenCoderModel::kEscapeBits) - 127;
-    require_data(std::abs(v) > T && v <= 127, "escaped latent inside its table's range (corrupt packet)");
+    require_data(std::abs(v) > t.T && v <= 127, "escaped latent inside its table's range (corrupt packet)");
     return v;
 }
 
@@ -279,7 +284,7 @@ void LearnedCodec::decode_frame(const LearnedPacket &p, uint8_t *const planes[],
     for (int ch = 0; ch < Z; ch++) {
         const Table &t = c.z_tables[ch];
         for (int i = 0; i < zh * zw; i++)
-            zp[(size_t)ch * zh * zw + i] = (float)decode_value(dec, t.freq, t.total, t.T);
+            zp[(size_t)ch * zh * zw + i] = (float)decode_value(dec, t);
         require_data(!dec.overrun(), "learned-frame packet too short (truncated or corrupt)");
     }
     auto hs = runner_.run(c.nets + kHyperSynthesis, z.to(runner_.device()));
@@ -291,7 +296,7 @@ void LearnedCodec::decode_frame(const LearnedPacket &p, uint8_t *const planes[],
         const int e = c.model->exponent(k, ch), q = gen_step_q256(e);
         for (size_t i = ch * plane; i < (ch + 1) * plane; i++) {
             const Table &t = c.y_tables[scale_index(idx[i], e)];
-            yp[i] = (float)reconstruct(decode_value(dec, t.freq, t.total, t.T), mu2[i], q);
+            yp[i] = (float)reconstruct(decode_value(dec, t), mu2[i], q);
         }
         require_data(!dec.overrun(), "learned-frame packet too short (truncated or corrupt)");
     }

@@ -66,13 +66,15 @@ public:
     int padded_width() const { return pw_; }
     int padded_height() const { return ph_; }
 
-private:
+    // A latent table as the coder uses it: entries -T..T and the escape.
     struct Table {
         int T = 0;
-        std::vector<uint32_t> freq, cum;
+        std::vector<uint32_t> freq, cum; // cum: n + 1 running sums, cum[n] = total
         uint32_t total = 0;
         std::vector<float> cost; // bits of each entry (the escape's includes its raw bits)
     };
+
+private:
     // One coder's model, its tables and the index of its first network in runner_.
     struct Coder {
         const GenCoderModel *model = nullptr;

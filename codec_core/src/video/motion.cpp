@@ -1,6 +1,7 @@
 #include "motion.h"
 
 #include <algorithm>
+#include <cstring>
 #include <climits>
 #include <cstdlib>
 #if defined(__x86_64__)
@@ -369,18 +370,30 @@ void decode_motion(RangeDecoder &dec, MotionField &mf)
 void align_plane(const uint8_t *ref, const uint8_t *background, int w, int h, int sx, int sy,
                  const MotionField &mf, uint8_t *aligned)
 {
+    if (!mf.subpel) { // whole samples: the samples of one 8x8 unit share a vector, so a row of it is one copy
+        const int run = kMotionUnit >> sx;
+        for (int y = 0; y < h; y++) {
+            uint8_t *out = aligned + (size_t)y * w;
+            for (int x0 = 0; x0 < w; x0 += run) {
+                const size_t b = mf.block_at(x0 << sx, y << sy);
+                const uint8_t *row = (mf.background[b] ? background : ref) +
+                                     (size_t)std::clamp(y + (mf.mvy[b] >> sy), 0, h - 1) * w;
+                const int vx = mf.mvx[b] >> sx, n = std::min(run, w - x0);
+                if (x0 + vx >= 0 && x0 + vx + n <= w)
+                    memcpy(out + x0, row + x0 + vx, n);
+                else
+                    for (int x = x0; x < x0 + n; x++)
+                        out[x] = row[std::clamp(x + vx, 0, w - 1)];
+            }
+        }
+        return;
+    }
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             const size_t b = mf.block_at(x << sx, y << sy);
             const uint8_t *from = mf.background[b] ? background : ref;
-            if (mf.subpel) {
-                aligned[(size_t)y * w + x] = (uint8_t)interpolated(from, w, h, x, y, 4 * mf.mvx[b] + mf.fx[b],
-                                                                   4 * mf.mvy[b] + mf.fy[b], sx, sy, mf.sharp);
-                continue;
-            }
-            int rx = std::clamp(x + (mf.mvx[b] >> sx), 0, w - 1);
-            int ry = std::clamp(y + (mf.mvy[b] >> sy), 0, h - 1);
-            aligned[(size_t)y * w + x] = from[(size_t)ry * w + rx];
+            aligned[(size_t)y * w + x] = (uint8_t)interpolated(from, w, h, x, y, 4 * mf.mvx[b] + mf.fx[b],
+                                                               4 * mf.mvy[b] + mf.fy[b], sx, sy, mf.sharp);
         }
 }
 
