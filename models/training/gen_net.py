@@ -567,6 +567,33 @@ def frame_sha256(x, w, h):
     return hashlib.sha256(y[:h, :w].tobytes() + u[:ch, :cw].tobytes() + v[:ch, :cw].tobytes()).hexdigest()
 
 
+def corpus_items(corpus, split, formats, max_frames=None):
+    """[(name, [(y, u, v) per frame])]: the split's video items of the given pix_fmts
+    (models/training/corpus.py), their first max_frames frames (all: None), cut to even
+    sizes; gray items get neutral chroma."""
+    import json
+    from pathlib import Path
+    index = json.loads(Path(corpus, split, "index.json").read_text())
+    out = []
+    for e in index["video"]:
+        z = np.load(Path(corpus, split, "video", e["name"] + ".npz"))
+        fmt = str(z["pix_fmt"])
+        if fmt not in formats:
+            continue
+        frames = []
+        for t in range(min(len(z["p0"]), max_frames or len(z["p0"]))):
+            y = z["p0"][t]
+            h, w = y.shape[0] // 2 * 2, y.shape[1] // 2 * 2
+            y = y[:h, :w]
+            if fmt == "gray":
+                u = v = np.full((h // 2, w // 2), 128, np.uint8)
+            else:
+                u, v = z["p1"][t][:h // 2, :w // 2], z["p2"][t][:h // 2, :w // 2]
+            frames.append((y, u, v))
+        out.append((e["name"], frames))
+    return out
+
+
 def train_loop(model, cfg, lambdas, batch, logdir, name):
     """The training loop of train_gen.py and train_gen_inter.py, for cfg["seconds"]: Adam at
     cfg["lr"] (the step exponents at step_exp_lr times it), the last lr_tail of the time at a

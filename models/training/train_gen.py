@@ -33,24 +33,9 @@ import gen_net
 
 def load_frames(corpus, split, first_only):
     """[(name, y, u, v)] uint8 planes of the split's yuv420p (and, for training, gray) items."""
-    index = json.loads(Path(corpus, split, "index.json").read_text())
-    out = []
-    for e in index["video"]:
-        z = np.load(Path(corpus, split, "video", e["name"] + ".npz"))
-        fmt = str(z["pix_fmt"])
-        if fmt not in ("yuv420p",) + (() if first_only else ("gray",)):
-            continue
-        n = 1 if first_only else len(z["p0"])
-        for t in range(n):
-            y = z["p0"][t]
-            h, w = y.shape[0] // 2 * 2, y.shape[1] // 2 * 2
-            y = y[:h, :w]
-            if fmt == "gray":
-                u = v = np.full((h // 2, w // 2), 128, np.uint8)
-            else:
-                u, v = z["p1"][t][:h // 2, :w // 2], z["p2"][t][:h // 2, :w // 2]
-            out.append((f"{e['name']}#{t}", y, u, v))
-    return out
+    items = gen_net.corpus_items(corpus, split, ("yuv420p",) if first_only else ("yuv420p", "gray"),
+                                 1 if first_only else None)
+    return [(f"{name}#{t}", y, u, v) for name, frames in items for t, (y, u, v) in enumerate(frames)]
 
 
 def crops(frames, batch, size, rng, device):

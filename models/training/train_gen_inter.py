@@ -40,25 +40,7 @@ MARGIN = 32  # the reference region's margin: the crop's size + 64 stays a multi
 
 def load_clips(corpus, split, formats):
     """[(name, [(y, u, v) per frame])] of the split's items of two or more frames."""
-    index = json.loads(Path(corpus, split, "index.json").read_text())
-    out = []
-    for e in index["video"]:
-        z = np.load(Path(corpus, split, "video", e["name"] + ".npz"))
-        fmt = str(z["pix_fmt"])
-        if fmt not in formats or len(z["p0"]) < 2:
-            continue
-        frames = []
-        for t in range(len(z["p0"])):
-            y = z["p0"][t]
-            h, w = y.shape[0] // 2 * 2, y.shape[1] // 2 * 2
-            y = y[:h, :w]
-            if fmt == "gray":
-                u = v = np.full((h // 2, w // 2), 128, np.uint8)
-            else:
-                u, v = z["p1"][t][:h // 2, :w // 2], z["p2"][t][:h // 2, :w // 2]
-            frames.append((y, u, v))
-        out.append((e["name"], frames))
-    return out
+    return [c for c in gen_net.corpus_items(corpus, split, formats) if len(c[1]) >= 2]
 
 
 def pairs(clips, batch, size, rng):
