@@ -137,7 +137,6 @@ LatentTable parse_table(ByteReader &r, const std::string &path)
 GenCoderModel parse_gen_coder(ByteReader &r, const std::string &path, bool inter)
 {
     GenCoderModel m;
-    m.inter = inter;
     m.y_channels = (int)r.u32();
     m.z_channels = (int)r.u32();
     const uint32_t scales = r.u32(), levels = r.u32();

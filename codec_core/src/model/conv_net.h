@@ -50,7 +50,6 @@ struct GenCoderModel {
     static constexpr int kMaxQuantiser = 32;
     static constexpr int kMaxExponent = 64;
     static constexpr int kEscapeBits = 8;
-    bool inter = false;
     int y_channels = 0, z_channels = 0;
     // The step exponent e of latent channel c at quantiser k: [k][c], each in
     // [0, 64]; the channel's step is q_e = Q256[e] / 256 = 2^(e/8).
