@@ -69,6 +69,13 @@ PACKAGES = {
     "sonic-pi-samples": "3.2.2~repack-8",
     "python-kivy-examples": "2.1.0-1",
     "python3-mecavideo": "8.0~rc5-1",
+    # wallpapers that are photographs (curated by eye, see WALLPAPERS below)
+    "lomiri-wallpapers-16.04": "20.04.0-2",
+    "lomiri-wallpapers-20.04": "20.04.0-2",
+    "mate-backgrounds": "1.26.0-1",
+    "plasma-workspace-wallpapers": "4:5.27.5-2",
+    # game textures made from photographs (clouds, ground, planets)
+    "colobot-common-textures": "0.2.0-2",
 }
 
 VISP = "visp-images-data/usr/share/visp-images-data/ViSP-images"
@@ -84,6 +91,50 @@ BALLE = "python3-mecavideo/usr/share/pymecavideo/data/video/balle-jbart.mp4"
 FESTVOX = "festvox-ru/usr/share/festival/voices/russian/msu_ru_nsh_clunits/wav"
 ASTERISK = "asterisk-core-sounds-en-wav/usr/share/asterisk/sounds/en_US_f_Allison"
 SONICPI = "sonic-pi-samples/usr/share/sonic-pi/samples"
+MECA = "python3-mecavideo/usr/share/pymecavideo/data/video"
+OPENCV = "opencv-doc/usr/share/doc/opencv-doc"
+LOMIRI = "lomiri-wallpapers-16.04/usr/share/backgrounds"
+MATE = "mate-backgrounds/usr/share/backgrounds/mate/nature"
+PLASMA = "plasma-workspace-wallpapers/usr/share/wallpapers"
+COLOBOT = "colobot-common-textures/usr/share/games/colobot/textures"
+
+# Curated by eye from contact sheets of every image in the package: real photographs only
+# (no renderings, drawings, screenshots, composites or logos). All are JPEG-origin, so they
+# are area-downscaled (an integer box filter, 2x or more: see PHOTO_MAX_SIDE).
+LOMIRI_PHOTOS = ["Bridge_by_Sander_Klootwijk", "Dragonfly_by_Bolly", "Picture_0B_by_freespace",
+                 "Picture_1A_by_freespace", "Wine_by_Jakkub_Mede", "aitzgorri_by_Aitzol_Berasategi",
+                 "analogpattern_by_Peter_Nerlich", "free_by_Peter_Nerlich", "friends_by_Aitzol_Berasategi",
+                 "greentock_by_Peter_Nerlich", "life_by_Aitzol_Berasategi",
+                 "picosdeeuropa_by_Aitzol_Berasategi", "seeding_by_Clements_Engelhardt",
+                 "sunset_by_Aitzol_Berasategi"]
+MATE_PHOTOS = ["Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird", "RainDrops",
+               "Storm", "TwoWings", "Wood", "YellowFlower"]
+PLASMA_PHOTOS = ["BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf",
+                 "Grey", "OneStandsOut", "Path", "summer_1am"]
+# opencv-doc: the 47 real photographs among its 332 JPEGs of 256 px or more (mostly 640x480)
+OPENCV_PHOTOS = [
+    "examples/alphamat/input_images/plant", "examples/data/aero1", "examples/data/aero3",
+    "examples/data/aloeL", "examples/data/apple", "examples/data/baboon", "examples/data/blox",
+    "examples/data/board", "examples/data/building", "examples/data/butterfly",
+    "examples/data/ela_original", "examples/data/fruits", "examples/data/home", "examples/data/left",
+    "examples/data/left01", "examples/data/leuvenA", "examples/data/leuvenB",
+    "examples/data/licenseplate_motion", "examples/data/messi5", "examples/data/orange",
+    "examples/data/pca_test1", "examples/data/squirrel_cls", "examples/data/stuff",
+    "examples/text/scenetext01", "examples/text/scenetext02", "examples/text/scenetext03",
+    "examples/text/scenetext04", "examples/text/scenetext05", "examples/text/scenetext06",
+    "examples/text/scenetext_segmented_word01", "examples/text/scenetext_segmented_word02",
+    "examples/text/scenetext_segmented_word03", "examples/text/scenetext_segmented_word04",
+    "examples/text/scenetext_segmented_word05", "opencv4/html/227943776_1", "opencv4/html/230501201_1",
+    "opencv4/html/4_barcodes", "opencv4/html/astra_color", "opencv4/html/clahe_2",
+    "opencv4/html/fsrcnnOutput", "opencv4/html/fusion_mertens", "opencv4/html/handSrc",
+    "opencv4/html/pexels_double_decker_bus", "opencv4/html/retina_TreeHdr_small",
+    "opencv4/html/singlemarkersoriginal", "opencv4/html/space_shuttle", "opencv4/html/studentsSample_input"]
+# colobot: the game's textures that are photographs (clouds, ground, planets, wood, brick)
+COLOBOT_PHOTOS = ["cloud02", "cloud03", "cloud04", "cloud05", "cloud09", "mars006", "mars007", "mix01",
+                  "moon103", "planets/planet-earth", "planets/planet-moon", "objects/cellar01",
+                  "objects/wood01", "dirty01", "dirty02", "dirty04", "dirty06", "dirty09", "desert4",
+                  "desert5", "green01", "chili01"]
+PHOTO_MAX_SIDE = 1280  # lossy-origin photos: reduced by max(2, ceil(longer side / this))
 
 # ---- video split (by source) ------------------------------------------------------------
 # (name, kind, path, split, options)
@@ -94,14 +145,16 @@ SONICPI = "sonic-pi-samples/usr/share/sonic-pi/samples"
 # decoded frame (top-left anchored) before it, to get even output dimensions.
 VIDEO_SOURCES = [
     # real gray camera sequences (ViSP)
-    ("mire-2", "pgmseq", VISP + "/mire-2", "train", {"starts": [0, 120, 240, 360], "len": 24}),
+    ("mire-2", "pgmseq", VISP + "/mire-2", "train", {"starts": [0, 60, 120, 180, 240, 300, 360, 420, 470], "len": 24}),
     ("line", "pgmseq", VISP + "/line", "val", {"starts": [0], "len": 24}),
     ("cube", "pgmseq", VISP + "/cube", "test", {"starts": [0], "len": 24}),
     ("ellipse-1", "pgmseq", VISP + "/ellipse-1", "test", {"starts": [0], "len": 24}),
     # colour video, lossy origin: decoded and downscaled 2x (box filter), yuv420p
-    ("cockatoo", "movie", COCKATOO, "train", {"size": (640, 360), "starts": [24, 200], "len": 16}),
-    # cityCC0: 720x405, two shots (cut after frame 115): one run from each
-    ("city", "movie", CITY, "train", {"crop": (720, 404), "size": (360, 202), "starts": [40, 140], "len": 16}),
+    ("cockatoo", "movie", COCKATOO, "train", {"size": (640, 360), "starts": [24, 60, 100, 140, 200, 240],
+                                                    "len": 16}),
+    # cityCC0: 720x405, two shots (cut after frame 115): runs from both
+    ("city", "movie", CITY, "train", {"crop": (720, 404), "size": (360, 202), "starts": [0, 40, 80, 140, 160],
+                                                                    "len": 16}),
     ("realshort", "movie", REALSHORT, "val", {"size": (160, 120), "starts": [0], "len": 0}),
     ("vtest", "movie", VTEST, "test", {"size": (384, 288), "starts": [100], "len": 32}),
     # mecavideo: real camera (static, a ball thrown), 720x576 h264; frames 30.. has the ball in flight
@@ -122,7 +175,36 @@ VIDEO_SOURCES = [
     ("wes-cvo9xd", "photo", WES + "/cvo9xd_keong_macan_srgb8.png", "val", {}),
     ("wes-cvo9xd-gray", "photo", WES + "/cvo9xd_keong_macan_grayscale.png", "val", {}),
     ("coffee", "photo", SKI + "/coffee.png", "test", {}),
+    # mecavideo's other real camera clips: a classroom, a cyclist (two takes), and an opencv tree
+    ("balle1", "movie", MECA + "/balle1-vp9.avi", "train", {"size": (160, 120), "starts": [0, 100, 200],
+                                                          "len": 32}),
+    ("bike-g1", "movie", MECA + "/g1.avi", "train", {"size": (200, 150), "starts": [0], "len": 0}),
+    ("bike-g2", "movie", MECA + "/g2.avi", "train", {"size": (200, 150), "starts": [0], "len": 0}),
+    ("tree", "movie", OPENCV + "/examples/data/tree.avi", "train", {"size": (160, 120), "starts": [0, 34],
+                                                                   "len": 34}),
+    # unseen: never trained on or tuned on; the "media the project does not have" of issue 17.
+    # Clips of one setting (a magnetic puck table, 3 experiments) and KDE's photo wallpapers.
+    ("table-force", "movie", MECA + "/Force_constante.avi", "unseen", {"size": (200, 150), "starts": [0],
+                                                                      "len": 0}),
+    ("table-inertia", "movie", MECA + "/Principe_inertie.avi", "unseen", {"size": (200, 150), "starts": [0],
+                                                                         "len": 0}),
+    ("table-magnet", "movie", MECA + "/Effet_force_magnetique.ogv", "unseen", {"size": (200, 152),
+                                                                              "starts": [0], "len": 0}),
 ]
+LOSSY_PHOTO = {"reduce": True, "formats": ["gbrp", "yuv420p"]}
+VIDEO_SOURCES += [("lomiri-" + n.split("_by_")[0].lower().replace("_", "-"), "photo", "%s/%s.jpg" % (LOMIRI, n), "train",
+                   LOSSY_PHOTO) for n in LOMIRI_PHOTOS]
+VIDEO_SOURCES += [("lomiri-kleiber", "photo", "lomiri-wallpapers-20.04/usr/share/backgrounds/"
+                   "Kleiber_by_Lukas_Baubkus.jpg", "train", LOSSY_PHOTO)]
+VIDEO_SOURCES += [("mate-" + n.lower(), "photo", "%s/%s.jpg" % (MATE, n), "val" if n in ("Storm", "Wood")
+                   else "train", LOSSY_PHOTO) for n in MATE_PHOTOS]
+VIDEO_SOURCES += [("cv-" + os.path.basename(n).replace("_", "-"), "photo", "%s/%s.jpg" % (OPENCV, n),
+                   "val" if "/text/" in n else "train", LOSSY_PHOTO) for n in OPENCV_PHOTOS]
+VIDEO_SOURCES += [("colobot-" + os.path.basename(n), "photo", "%s/%s.png" % (COLOBOT, n), "train",
+                   LOSSY_PHOTO) for n in COLOBOT_PHOTOS]
+VIDEO_SOURCES += [("kde-" + n.lower(), "photo", "%s/%s/contents/images/2560x1600.jpg" % (PLASMA, n), "unseen",
+                   LOSSY_PHOTO) for n in PLASMA_PHOTOS]
+SPLITS = ("train", "val", "test", "unseen")
 
 # ---- audio split ---------------------------------------------------------------------------
 # festvox-ru: one speaker, files ru_NNNN; the last 40 files (sorted) are test, the 20
@@ -293,7 +375,7 @@ def runs(name, n, opt):
 
 
 def build_video(xdir, out, files):
-    items = {"train": [], "val": [], "test": []}
+    items = {s: [] for s in SPLITS}
     cache = {}
     for i, (name, kind, rel, split, opt) in enumerate(VIDEO_SOURCES):
         progress(i, len(VIDEO_SOURCES), name)
@@ -324,12 +406,17 @@ def build_video(xdir, out, files):
         else:
             files[rel] = sha256_file(path)
             im = Image.open(path)
+            note = ""
+            if opt.get("reduce"):
+                f = max(2, -(-max(im.size) // PHOTO_MAX_SIDE))
+                im = im.reduce(f)  # box filter over f x f blocks (area downscale)
+                note = "JPEG-origin: area-downscaled %dx to %dx%d; " % (f, *im.size)
             if im.mode == "L":
                 a = np.asarray(im, dtype=np.uint8)
                 if "crop" in opt:
                     a = center_crop(a, *opt["crop"])
                 it = save_video_item(d, name, "gray", [[a]])
-                it.update(source=rel)
+                it.update(source=rel, note=note + "gray")
                 items[split].append(it)
             else:
                 a = np.asarray(im.convert("RGB"), dtype=np.uint8)
@@ -337,9 +424,11 @@ def build_video(xdir, out, files):
                     a = center_crop(a, *opt["crop"])
                 a = even(a)
                 for fmt, planes in rgb_to_formats(a).items():
+                    if fmt not in opt.get("formats", (fmt,)):
+                        continue
                     it = save_video_item(d, "%s.%s" % (name, fmt), fmt, [planes])
-                    it.update(source=rel, note="RGB -> %s (BT.601 limited range for YUV)" % fmt
-                              if fmt != "gbrp" else "RGB as planes G, B, R")
+                    it.update(source=rel, note=note + ("RGB -> %s (BT.601 limited range for YUV)" % fmt
+                                                       if fmt != "gbrp" else "RGB as planes G, B, R"))
                     items[split].append(it)
     return items, cache
 
@@ -533,20 +622,21 @@ def main():
     log("[3/4] audio")
     aclips, used = build_audio(xdir, out, files)
     summary = {}
-    for split in ("train", "val", "test"):
-        idx = {"video": vitems[split], "audio": aclips[split]}
+    for split in SPLITS:
+        idx = {"video": vitems[split], "audio": aclips.get(split, [])}
         with open(os.path.join(out, split, "index.json"), "w") as f:
             json.dump(idx, f, indent=1)
         vs = sum(it["samples"] for it in vitems[split])
-        asz = sum(c["frames"] * c["channels"] for c in aclips[split])
+        aclip = aclips.get(split, [])
+        asz = sum(c["frames"] * c["channels"] for c in aclip)
         seqs, photos = describe_video(vitems[split])
         summary[split] = {"video_items": len(vitems[split]), "video_bytes_uint8": vs,
-                          "audio_clips": len(aclips[split]), "audio_bytes_int16": 2 * asz,
-                          "audio_values_by_source": used[split],
+                          "audio_clips": len(aclip), "audio_bytes_int16": 2 * asz,
+                          "audio_values_by_source": used.get(split, {}),
                           "video_sources": sorted({it["name"].split(".")[0] for it in vitems[split]}),
                           "video_sequences": seqs, "video_photos": photos}
         log("  %-5s video %3d items %6.1f MB   audio %4d clips %5.1f MB" % (
-            split, len(vitems[split]), vs / 1e6, len(aclips[split]), 2 * asz / 1e6))
+            split, len(vitems[split]), vs / 1e6, len(aclip), 2 * asz / 1e6))
         for s in seqs:
             log("        sequence  %s" % s)
         log("        photos    %s" % ", ".join(photos))
@@ -563,7 +653,7 @@ def main():
         "splits": {s: {"summary": summary[s],
                        "video": [{k: v for k, v in it.items() if k != "frame_files"} for it in vitems[s]],
                        "audio": [{"key": c["key"], "rate": c["rate"], "channels": c["channels"],
-                                  "frames": c["frames"]} for c in aclips[s]]}
+                                  "frames": c["frames"]} for c in aclips.get(s, [])]}
                    for s in summary},
         "source_files_sha256": dict(sorted(files.items())),
     }
