@@ -9,6 +9,10 @@
 #   VARIANTS="A:w_bound_shift=[5,6,6] B:w_bound_shift=[6,6,6]"  (default: one run, config as is)
 #   OUT=/some/dir [SET="k=v ..."] [VARIANTS=...] [EVAL=1] bash models/training/gpu_run.sh
 # EVAL=1 adds the exact integer evaluation on val and test (NAME_eval.json).
+# A run longer than one call: STOP_AFTER=S ends each run after S seconds of training with its
+# checkpoint (results.tgz holds it); the next call, with RESUME=1 and the checkpoint and
+# NAME_train.csv carried in build/checkpoints, goes on. CORPUS=build/shard trains on a
+# shard (models/training/shard.py), the way the full corpus travels.
 set -o pipefail
 export PYTHONUNBUFFERED=1
 PY=${PY:-python3}
@@ -26,16 +30,18 @@ for name in $CONFIGS; do
     resume=()
     if [ "${RESUME:-0}" = 1 ] && [ -f build/checkpoints/$name.pt ]; then
       cp build/checkpoints/$name.pt $d/$name.pt; resume=(--resume)
+      [ -f build/checkpoints/${name}_train.csv ] && cp build/checkpoints/${name}_train.csv $d/logs/
     fi
     # Each run packs its own folder when it ends (model and logs in $OUT/NAME-TAG.tgz), so a
     # call that hits the device's time limit still returns the runs that finished.
     ( $PY models/training/train_$fam.py --config models/training/configs/$name.json "${resume[@]}" \
-        --out $d/models --logdir $d/logs --ckpt $d/$name.pt ${EVAL:+--eval} --set $SET $ov > $d/logs/run.log 2>&1
+        --out $d/models --logdir $d/logs --ckpt $d/$name.pt ${EVAL:+--eval} \
+        --corpus ${CORPUS:-build/corpus} ${STOP_AFTER:+--stop-after $STOP_AFTER} --set $SET $ov > $d/logs/run.log 2>&1
       tar czf $OUT/$name-$tag.tgz --exclude '*.pt' -C $W $name-$tag ) &
   done
 done
 wait
-for f in $W/*/logs/run.log; do echo "== $f"; grep -E "QAT starts|done:|exported|Error|error" $f; done
+for f in $W/*/logs/run.log; do echo "== $f"; grep -E "samples, features|QAT starts|paused|done:|exported|Error|error" $f; done
 (cd $W && tar czf $OUT/results.tgz .)
 rm -rf $W
 ls -la $OUT

@@ -142,8 +142,12 @@ def eval_bits(model, X, Y, batch=1 << 17):
     return tot / max(n, 1)
 
 
-def train(cfg, Xtr, Ytr, Xva, Yva, outdir, ckpt_path, resume=False, device="cpu", log=print):
-    """Xtr int8 [M,F], Ytr uint8/int [M] (numpy). Returns the trained model."""
+def train(cfg, Xtr, Ytr, Xva, Yva, outdir, ckpt_path, resume=False, device="cpu", log=print, stop_after=0.0):
+    """Xtr int8 [M,F], Ytr uint8/int [M] (numpy). Returns the trained model, or None when
+    stop_after (seconds of this call, 0 = no limit) ends the call before the run's budget:
+    the checkpoint then holds everything a later call with resume needs (a run can span
+    several GPU calls, each with other data). The schedule follows the run's total
+    progress (steps, or seconds summed over calls), not the call's."""
     torch.manual_seed(cfg.get("seed", 1))
     if device.startswith("cuda"):
         torch.backends.cuda.matmul.allow_tf32 = False
@@ -184,6 +188,7 @@ def train(cfg, Xtr, Ytr, Xva, Yva, outdir, ckpt_path, resume=False, device="cpu"
     last_ck = time.time()
     gen = torch.Generator(device=device)
     gen.manual_seed(cfg.get("seed", 1) * 1000 + step)
+    call_t0 = time.time()
 
     def save_ck():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
@@ -194,6 +199,11 @@ def train(cfg, Xtr, Ytr, Xva, Yva, outdir, ckpt_path, resume=False, device="cpu"
         prog = max(step / max_steps, elapsed / budget)
         if prog >= 1.0:
             break
+        if stop_after and time.time() - call_t0 >= stop_after:
+            save_ck()
+            log("paused at step %d, %.0f s of %.0f: resume with the checkpoint %s" % (
+                step, elapsed, budget, ckpt_path))
+            return None
         if prog >= qat_start and not model.quantised:
             sh = model.choose_shifts()
             log("step %d: QAT starts, shifts %s" % (step, sh))

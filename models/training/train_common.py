@@ -50,6 +50,9 @@ def main(family, doc):
     ap.add_argument("--max-frames", type=int, default=0, help="tiny runs: frames per video item")
     ap.add_argument("--max-items", type=int, default=0, help="tiny runs: items/clips per split")
     ap.add_argument("--eval", action="store_true", help="exact integer eval on val and test after export")
+    ap.add_argument("--stop-after", type=float, default=0.0,
+                    help="end this call after S seconds of training, checkpoint kept, no export "
+                         "(a later call with --resume goes on)")
     args = ap.parse_args()
     cfg = qat.load_config(args.config, args.set)
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
@@ -61,7 +64,10 @@ def main(family, doc):
     os.makedirs(os.path.dirname(ckpt), exist_ok=True)
     Xtr, Ytr = load(family, args.corpus, "train", cfg, args)
     Xva, Yva = load(family, args.corpus, "val", cfg, args)
-    model = qat.train(cfg, Xtr, Ytr, Xva, Yva, args.logdir, ckpt, resume=args.resume, device=dev, log=log)
+    model = qat.train(cfg, Xtr, Ytr, Xva, Yva, args.logdir, ckpt, resume=args.resume, device=dev, log=log,
+                      stop_after=args.stop_after)
+    if model is None:
+        return
     m = model.export(cfg["name"], cfg["kind"], cfg["feature_set"])
     path = os.path.join(args.out, cfg["name"] + ".lmcm")
     sha = lmcm.write_lmcm(path, m)
