@@ -179,6 +179,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.max_error = gen ? s->max_error : 0;
     cfg.adapt     = gen ? 0 : s->adapt;
     cfg.keyint    = avctx->gop_size;
+    cfg.refs      = gen ? 1 : avctx->refs; /* -refs: earlier frames a frame may align from */
     cfg.tile_cols = s->tile_cols;
     cfg.tile_rows = s->tile_rows;
     cfg.threads   = ff_lmc_threads(avctx);
@@ -422,10 +423,12 @@ static const AVClass cname ## _class = {                                        
     .version    = LIBAVUTIL_VERSION_INT,                                              \
 };
 
-/* Inter frames use the previous frame; -g sets the keyframe interval. No
+/* Inter frames align from one of the GOP's last 16 frames (-refs; 1 = the
+ * previous frame only); -g sets the keyframe interval. No
  * default bitrate: lmc_gen takes -b:v only when asked (else -q:v). */
 static const FFCodecDefault lmc_video_encoder_defaults[] = {
     { "g", "30" },
+    { "refs", "0" }, /* 0: liblmc's default (16); FFmpeg's own default is 1 */
     { "b", "0" },
     { NULL },
 };

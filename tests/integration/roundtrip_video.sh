@@ -77,4 +77,27 @@ for png in "$SAMPLES"/*.png; do
     log "$name.png ($pf as $coded): bit-exact, $(file_size "$TMP/png_$name.mkv") bytes (png $(file_size "$png"))"
 done
 
+# Older references (format.md 7.9): a loop of the vtest sample (4 frames, 3 times)
+# decodes bit-exactly with the default -refs and with -refs 1, and the repeats
+# that align from the frames they repeat make the default stream much smaller.
+if [ -f "$SAMPLES/vtest_384x288.y4m" ]; then
+    ff -i "$SAMPLES/vtest_384x288.y4m" -frames:v 4 -vf "$REAL_CROP" -c:v rawvideo -f nut "$TMP/loop1.nut"
+    ff -stream_loop 2 -i "$TMP/loop1.nut" -c:v rawvideo -f nut "$TMP/loop.nut"
+    video_hashes "$TMP/loop.src" "$TMP/loop.nut"
+    [ "$(wc -l <"$TMP/loop.src")" = 12 ] || fail "the loop source has $(wc -l <"$TMP/loop.src") frames, not 12"
+    for refs in 0 1; do
+        ff -i "$TMP/loop.nut" -c:v lmc_video -refs $refs "$TMP/loop_refs$refs.mkv"
+        video_hashes "$TMP/loop_refs$refs.dec" "$TMP/loop_refs$refs.mkv"
+        same_hashes "$TMP/loop.src" "$TMP/loop_refs$refs.dec" "loop with -refs $refs"
+    done
+    older=$(file_size "$TMP/loop_refs0.mkv") previous=$(file_size "$TMP/loop_refs1.mkv")
+    [ $((older * 3)) -lt $((previous * 2)) ] ||
+        fail "older references: $older bytes, not below 2/3 of the $previous bytes with -refs 1"
+    log "loop of 4 frames x 3: $older bytes with 16 references, $previous with -refs 1 (bit-exact)"
+    rc=$(ff_rc "$TMP/refs17.log" -i "$TMP/loop.nut" -c:v lmc_video -refs 17 -f null -)
+    check_no_crash "$rc" "$TMP/refs17.log" "-refs 17"
+    [ "$rc" != 0 ] && grep -q "refs 17: 1 to 16" "$TMP/refs17.log" || fail "-refs 17: exit $rc, $(tail -n 2 "$TMP/refs17.log")"
+    log "-refs 17 refused: $(grep -m1 "refs 17" "$TMP/refs17.log")"
+fi
+
 pass

@@ -162,8 +162,8 @@ TEST(Api, StreamToolsAreNamedAndChecked)
     Stream video = encode_video(LMC_KIND_VIDEO, LMC_PIX_GRAY8, 2);
     Stream gen = encode_video(LMC_KIND_GEN, LMC_PIX_GRAY8, 1);
     EXPECT_EQ(video.header[4], 2);
-    EXPECT_EQ(video.header[6] | video.header[7] << 8,
-              (int)(lmc::kToolSharpLuma | lmc::kToolFineSkip | lmc::kToolFrameIndex));
+    EXPECT_EQ(video.header[6] | video.header[7] << 8, (int)(lmc::kToolSharpLuma | lmc::kToolFineSkip |
+                                                             lmc::kToolFrameIndex | lmc::kToolOlderReferences));
     EXPECT_EQ(gen.header[4], 2);
     EXPECT_EQ(gen.header[6] | gen.header[7] << 8, (int)lmc::kToolFrameIndex);
     EXPECT_NE(decode_hash(gen), "");
@@ -194,6 +194,43 @@ TEST(Api, StreamToolsAreNamedAndChecked)
     Stream bilinear = video;
     bilinear.header = with_tools(video.header, 1, 1);
     EXPECT_NE(decode_hash(bilinear), decode_hash(video));
+}
+
+// Older references (format.md 7.9, liblmc 0.14): a loop's repeats align from
+// the frames they repeat, 16 frames back at most; with refs 1 the stream is
+// the 0.13 format (no tool bit, previous frame only). Both decode to the
+// source, and a packet naming a frame its GOP does not have is refused.
+TEST(Api, OlderReferencesFindALoop)
+{
+    const int frames = 12, loop = 4, W = 64, H = 48;
+    Stream older = encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, frames, W, H, 200, 100, 30, 1, 0, 0, loop);
+    Stream previous = encode_video(LMC_KIND_VIDEO, LMC_PIX_YUV420P, frames, W, H, 200, 100, 30, 1, 0, 1, loop);
+    EXPECT_EQ((older.header[6] | older.header[7] << 8) & lmc::kToolOlderReferences, lmc::kToolOlderReferences);
+    EXPECT_EQ((previous.header[6] | previous.header[7] << 8) & lmc::kToolOlderReferences, 0);
+    std::vector<uint8_t> source;
+    for (int i = 0; i < frames; i++)
+        for (auto &p : lmc_test::clip_crop(LMC_PIX_YUV420P, i, W, H, 200, 100, loop))
+            source.insert(source.end(), p.begin(), p.end());
+    const std::string want = lmc::to_hex(lmc::sha256(source.data(), source.size()));
+    EXPECT_EQ(decode_hash(older), want);
+    EXPECT_EQ(decode_hash(previous), want);
+    size_t older_bytes = 0, previous_bytes = 0;
+    for (int i = loop; i < frames; i++) { // the repeats: packets 5 and on name the frame 4 back
+        EXPECT_EQ(older.packets[i][6], loop) << "packet " << i;
+        older_bytes += older.packets[i].size();
+        previous_bytes += previous.packets[i].size();
+    }
+    EXPECT_LT(older_bytes * 4, previous_bytes) << older_bytes << " against " << previous_bytes;
+    // Packet 4 names the frame 5 back: its GOP has 4 frames before it.
+    Stream bad = older;
+    bad.packets[4][6] = 5;
+    uint32_t crc = lmc::crc32(bad.packets[4].data() + 4, bad.packets[4].size() - 4);
+    memcpy(bad.packets[4].data(), &crc, 4);
+    int status = 0;
+    std::string message;
+    decode_hash(bad, nullptr, &status, &message);
+    EXPECT_EQ(status, LMC_ERR_INVALID_DATA);
+    EXPECT_NE(message.find("frame 5 back"), std::string::npos) << message;
 }
 
 // Golden streams: written once (LMC_WRITE_GOLDEN=1) and then frozen. A
@@ -258,7 +295,8 @@ TEST(Api, OlderGoldenVideoStreamsStillDecode)
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
                              "v5_video_gray", "v6_video_yuv420p", "v6_video_gray", "v7_video_yuv420p",
-                             "v7_video_gray", "v7_gen_yuv420p", "v12_learned_yuv420p"}) {
+                             "v7_video_gray", "v7_gen_yuv420p", "v12_learned_yuv420p", "v13_video_yuv420p",
+                             "v13_video_gray"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

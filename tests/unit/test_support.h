@@ -53,13 +53,28 @@ inline lmc_config video_config(int pix_fmt, int w, int h)
     return c;
 }
 
+// The frames encode_video codes: crops of the sample clip, frame i of the
+// stream being the clip's frame i, or i % loop with a loop length.
+inline std::vector<std::vector<uint8_t>> clip_crop(int pix_fmt, int i, int W, int H, int x0, int y0, int loop = 0)
+{
+    static const Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    auto &src = clip.frames.at(loop ? i % loop : i);
+    std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, x0, y0, W, H)};
+    if (pix_fmt == LMC_PIX_YUV420P) {
+        planes.push_back(crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
+        planes.push_back(crop(src[2], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
+    }
+    return planes;
+}
+
 // Encodes frames of the sample clip (a crop) through the C API, with a
 // keyframe every keyint frames; lmc_gen with max_error 2 unless given (0:
-// the learned coding at its default quantiser).
+// the learned coding at its default quantiser). refs and loop: see
+// lmc_config.refs and clip_crop.
 inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int W = 64, int H = 48, int x0 = 200,
-                                          int y0 = 100, int keyint = 8, int adapt = 1, int max_error = 2)
+                                          int y0 = 100, int keyint = 8, int adapt = 1, int max_error = 2,
+                                          int refs = 0, int loop = 0)
 {
-    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
     lmc_config cfg = video_config(pix_fmt, W, H);
     cfg.kind = kind;
     cfg.max_error = kind == LMC_KIND_GEN ? max_error : 0;
@@ -68,6 +83,7 @@ inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int
     // bytes may differ between machines; the frozen streams keep -adapt 1,
     // whose keyframe fit these crops are too small for.
     cfg.adapt = adapt;
+    cfg.refs = refs;
     lmc_codec *enc = nullptr;
     char err[512];
     EXPECT_EQ(lmc_encoder_open(&enc, &cfg, err, sizeof err), LMC_OK) << err;
@@ -77,12 +93,7 @@ inline lmc_tools::StreamFile encode_video(int kind, int pix_fmt, int frames, int
     lmc_encoder_header(enc, &h, &hs);
     s.header.assign(h, h + hs);
     for (int i = 0; i < frames; i++) {
-        auto &src = clip.frames.at(i);
-        std::vector<std::vector<uint8_t>> planes = {crop(src[0], clip.width, x0, y0, W, H)};
-        if (pix_fmt == LMC_PIX_YUV420P) {
-            planes.push_back(crop(src[1], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
-            planes.push_back(crop(src[2], clip.width / 2, x0 / 2, y0 / 2, W / 2, H / 2));
-        }
+        std::vector<std::vector<uint8_t>> planes = clip_crop(pix_fmt, i, W, H, x0, y0, loop);
         const uint8_t *in[3] = {};
         int strides[3] = {};
         for (size_t p = 0; p < planes.size(); p++) {

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define LMC_VERSION_MAJOR 0
-#define LMC_VERSION_MINOR 13
+#define LMC_VERSION_MINOR 14
 #define LMC_VERSION_MICRO 0
 #define LMC_VERSION_INT ((LMC_VERSION_MAJOR << 16) | (LMC_VERSION_MINOR << 8) | LMC_VERSION_MICRO)
 
@@ -122,6 +122,11 @@ typedef struct lmc_config {
     /* lmc_video encoder (liblmc 0.11): keep what each sample cost, for
      * lmc_encoder_bits_map() (the lmc_map filter). */
     int bits_map;
+    /* lossless video encoder (liblmc 0.14): how many earlier frames of the
+     * GOP an inter frame may take as its reference (docs/format.md 7.9), for
+     * content that comes back: 1 = the previous frame only (the format of
+     * 0.13), up to 16; 0 = the default (16). Decoders hold up to 16 frames. */
+    int refs;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;

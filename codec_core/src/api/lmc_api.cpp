@@ -182,6 +182,10 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
         StreamHeader &h = c->header;
         h.kind = cfg->kind;
         c->keyint = cfg->keyint;
+        if (cfg->refs < 0 || cfg->refs > kMaxReferences)
+            fail(LMC_ERR_INVALID_ARG, "refs " + std::to_string(cfg->refs) + ": 1 to " +
+                                          std::to_string(kMaxReferences) + " earlier frames (0 = the default, " +
+                                          std::to_string(kMaxReferences) + ")");
         if (h.kind == LMC_KIND_AUDIO) {
             h.sample_rate = cfg->sample_rate;
             h.channels = cfg->channels;
@@ -215,11 +219,15 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             c->rate = std::make_unique<RateControl>(cfg->bit_rate, cfg->fps_num, cfg->fps_den, cfg->quality,
                                                     h.tools & kToolLearnedInter ? c->keyint : 1);
         }
+        // Older references (7.9) where a frame can have an inter frame
+        if (h.kind == LMC_KIND_VIDEO && cfg->refs != 1 && c->keyint > 1 && model->feature_set == kFeaturesVideoV3)
+            h.tools |= kToolOlderReferences;
         c->model = model;
         make_codec(c.get(), model);
         if (c->video) {
             c->video->set_adaptation(h.kind == LMC_KIND_VIDEO ? std::clamp(cfg->adapt, 0, 2) : 0);
             c->video->record_bits(h.kind == LMC_KIND_VIDEO && cfg->bits_map);
+            c->video->set_reference_limit(cfg->refs > 0 ? std::min(cfg->refs, kMaxReferences) : kMaxReferences);
         }
         c->header_bytes = write_stream_header(h);
     });

@@ -99,7 +99,7 @@ void validate_stream_params(const StreamHeader &h)
     if (h.learned() && ((h.tools & ~kToolLearnedInter) != kToolLearned || h.pix_fmt != LMC_PIX_YUV420P || h.max_error != 0))
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen's learned coding takes yuv420p, max_error 0, no other tool");
     if (!h.learned() &&
-        h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)kToolDeepSamples : 0u)))
+        h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)(kToolDeepSamples | kToolOlderReferences) : 0u)))
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
     if (h.kind == LMC_KIND_AUDIO) {

@@ -47,6 +47,7 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         s.aligned.assign((size_t)s.w * s.h, 0);
     }
     motion_.resize(w, h);
+    refs_.init(header.tools & kToolOlderReferences ? kMaxReferences : 1);
     // Stream tools, fixed for the stream (format.md 4), used where a frame has
     // quarter-sample motion / skip blocks.
     motion_.sharp = header.tools & kToolSharpLuma;
@@ -94,10 +95,10 @@ void VideoCodec::estimate_and_align()
     for (int r = 0; r < y.h; r++)
         for (int x = 0; x < y.w; x++)
             med_res[(size_t)r * y.w + x] = (int16_t)(y.px[(size_t)r * y.w + x] - predict_sample(y, x, r));
-    estimate_motion(source_[0].data(), reference_[0].data(), med_res.data(), y.w, y.h, motion_, pool_.get());
+    estimate_motion(source_[0].data(), refs_.high(ref_distance_, 0), med_res.data(), y.w, y.h, motion_, pool_.get());
     if (background_ref_) {
         make_background_frames();
-        align_plane(reference_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());
+        align_plane(refs_.high(ref_distance_, 0), nullptr, y.w, y.h, 0, 0, motion_, y.aligned.data());
         std::vector<uint8_t> from_background(y.px.size());
         align_plane(background_frame_[0].data(), nullptr, y.w, y.h, 0, 0, motion_, from_background.data());
         choose_background_blocks(source_[0].data(), y.aligned.data(), from_background.data(), med_res.data(),
@@ -116,7 +117,7 @@ void VideoCodec::align_reference()
 {
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
-        align_plane(reference_[p].data(), background_frame_[p].data(), s.w, s.h, s.sx, s.sy, motion_,
+        align_plane(refs_.high(ref_distance_, p), background_frame_[p].data(), s.w, s.h, s.sx, s.sy, motion_,
                     s.aligned.data());
     }
 }
@@ -124,8 +125,8 @@ void VideoCodec::align_reference()
 LowBitsReference VideoCodec::low_bits_reference(int p) const
 {
     LowBitsReference r;
-    r.high = reference_[p].data();
-    r.low = reference_low_[p].data();
+    r.high = refs_.high(ref_distance_, p);
+    r.low = refs_.low(ref_distance_, p);
     r.mf = &motion_;
     r.sx = planes_[p].sx;
     r.sy = planes_[p].sy;
@@ -134,11 +135,7 @@ LowBitsReference VideoCodec::low_bits_reference(int p) const
 
 void VideoCodec::keep_reference()
 {
-    for (int p = 0; p < nplanes_; p++) {
-        reference_[p] = planes_[p].px;
-        if (depth_ > 8)
-            reference_low_[p] = low_[p];
-    }
+    refs_.keep(planes_, low_, nplanes_, !inter_);
     background_.keep(planes_, nplanes_, !inter_);
     have_reference_ = true;
     frames_since_key_ = inter_ ? frames_since_key_ + 1 : 0;
@@ -161,7 +158,11 @@ void VideoCodec::load_residuals()
         }
 }
 
-void VideoCodec::reset_reference() { have_reference_ = false; }
+void VideoCodec::reset_reference()
+{
+    have_reference_ = false;
+    refs_.clear();
+}
 
 size_t VideoCodec::background_blocks() const
 {

@@ -19,6 +19,7 @@
 #include "low_bits.h"
 #include "background.h"
 #include "model_runner.h"
+#include "references.h"
 #include "network_adaptation.h"
 #include "skip_blocks.h"
 #include "value_calibration.h"
@@ -66,6 +67,11 @@ public:
     bool calibrated() const { return calibrate_; }
     // Whether the last frame was coded with adapted biases.
     bool adapted() const { return !frame_offsets_.empty(); }
+    // Lossless encoder, streams with tool 256: how many earlier frames an
+    // inter frame may take as its reference (1..16; format.md 7.9).
+    void set_reference_limit(int n) { ref_limit_ = n; }
+    // The distance of the reference the last inter frame aligned from.
+    int reference_distance() const { return ref_distance_; }
     // Forget the previous frame (decoder flush after a seek).
     void reset_reference();
 
@@ -128,8 +134,9 @@ private:
     std::vector<uint8_t> source_[kMaxPlanes];
     int depth_ = 8;                             // bits per sample (format.md 7.8)
     std::vector<uint16_t> low_[kMaxPlanes];     // deep samples: the bits below the top 8
-    std::vector<uint16_t> reference_low_[kMaxPlanes]; // ... of the previous frame
-    std::vector<uint8_t> reference_[kMaxPlanes]; // previous reconstructed frame
+    ReferenceFrames refs_;              // the previous frame, or with tool 256 the GOP's last 16 (7.9)
+    int ref_distance_ = 1;              // the inter frame being coded aligns from refs_ at this distance
+    int ref_limit_ = kMaxReferences;    // encoder: set_reference_limit
     Background background_;             // running average since the keyframe
     std::vector<uint8_t> background_frame_[kMaxPlanes];
     bool have_reference_ = false;

@@ -94,6 +94,16 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
                                            ": a packet is missing or out of order; decoding resumes at the next keyframe");
         payload++, payload_size--;
     }
+    ref_distance_ = 1;
+    if (inter_ && (header_.tools & kToolOlderReferences)) { // format.md 7.9: which earlier frame
+        require_data(payload_size >= 1, "packet too short");
+        ref_distance_ = payload[0];
+        if (ref_distance_ < 1 || ref_distance_ > refs_.held())
+            fail(LMC_ERR_INVALID_DATA, "inter frame aligns from the frame " + std::to_string(ref_distance_) +
+                                           " back, but its GOP has " + std::to_string(refs_.held()) +
+                                           " decoded frames before it (corrupt data)");
+        payload++, payload_size--;
+    }
     // Tiled streams (format.md 5, 6.1): the frame's own data, one substream
     // per tile, then the low bits of deep samples; else one stream for all.
     const bool tiled = header_.tools & kToolTiles;

@@ -347,6 +347,11 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
                              (calibrate_ ? kPacketCalibrated : 0));
     if (header_.tools & kToolFrameIndex)
         packet.push_back((uint8_t)(inter_ ? frames_since_key_ + 1 : 0));
+    ref_distance_ = 1;
+    if (inter_ && (header_.tools & kToolOlderReferences)) { // format.md 7.9
+        ref_distance_ = choose_reference(refs_, ref_limit_, source_[0].data(), planes_[0].w, planes_[0].h);
+        packet.push_back((uint8_t)ref_distance_);
+    }
     // Tiled streams (format.md 5, 6.1): the frame's own data, one substream
     // per tile, then the low bits of deep samples; else one stream for all.
     const bool tiled = header_.tools & kToolTiles;

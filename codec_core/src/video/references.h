@@ -1,0 +1,50 @@
+// Older references (docs/format.md section 7.9): content that comes back (a
+// cut back to an earlier shot, a loop) is in an earlier decoded frame, not
+// in the previous one. Streams with tool bit 256 keep the last 16 decoded
+// frames of the GOP, and every lossless inter frame names the one it aligns
+// from; streams without it keep one, the previous frame.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "video_context.h"
+
+namespace lmc {
+
+constexpr int kMaxReferences = 16;
+
+class ReferenceFrames {
+public:
+    // capacity: 1, or kMaxReferences with the stream tool.
+    void init(int capacity) { ring_.assign(capacity, Frame{}), newest_ = 0, held_ = 0; }
+    int capacity() const { return (int)ring_.size(); }
+    // Decoded frames of this GOP that a frame may name (1 = the previous).
+    int held() const { return held_; }
+    void clear() { held_ = 0; }
+    // After a frame is decoded: a keyframe starts the GOP afresh.
+    void keep(const PlaneState *planes, const std::vector<uint16_t> *low, int nplanes, bool keyframe);
+    // The frame decoded `distance` frames ago (1..held()).
+    const uint8_t *high(int distance, int plane) const { return at(distance).high[plane].data(); }
+    const uint16_t *low(int distance, int plane) const { return at(distance).low[plane].data(); }
+
+private:
+    struct Frame {
+        std::vector<uint8_t> high[kMaxPlanes];
+        std::vector<uint16_t> low[kMaxPlanes]; // deep samples (7.8): the bits below the top 8
+    };
+    const Frame &at(int distance) const
+    {
+        return ring_[(size_t)((newest_ - distance + 1 + capacity()) % capacity())];
+    }
+    std::vector<Frame> ring_;
+    int newest_ = 0, held_ = 0;
+};
+
+// Encoder (not normative): the distance (1..limit, at most held()) whose
+// frame's luma is closest to the source's, by the sum of absolute
+// differences at vector (0, 0) over every second row and column; ties go to
+// the nearer frame. Motion search then runs against that frame.
+int choose_reference(const ReferenceFrames &refs, int limit, const uint8_t *src, int w, int h);
+
+} // namespace lmc
