@@ -11,8 +11,9 @@ each GPU call carries a shard: every item of a split, cropped to a random window
 same share of its width and height for every item, chosen so that the split's .npz
 files come to about its budget in MB). Every frame of a sequence is kept, so
 consecutive frames stay consecutive and motion is unchanged. Another --seed gives other
-windows: a training run that resumes over several calls (train_video.py --resume
---stop-after) sees another part of every item each time.
+training windows: a training run that resumes over several calls (train_video.py
+--resume --stop-after) sees another part of every item each time, and is validated
+on the same windows every time.
 
 The shard has the corpus's layout (SPLIT/index.json, SPLIT/video/NAME.npz), so every
 trainer reads it as it reads the corpus.
@@ -90,7 +91,8 @@ def main():
     args = ap.parse_args()
     for kv in args.budget.split(","):
         split, mb = kv.split("=")
-        shard_split(args.corpus, args.out, split, float(mb), args.seed, args.procs)
+        # only the training windows move with --seed: every call validates on the same samples
+        shard_split(args.corpus, args.out, split, float(mb), args.seed if split == "train" else 1, args.procs)
 
 
 if __name__ == "__main__":
