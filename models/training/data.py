@@ -45,6 +45,8 @@ def _video_frames(args):
     planes = [z["p%d" % i] for i in range(len(lf.PLANE_CLASS[fmt]))]
     if flip:  # augmentation: the mirrored clip is new data to a causal predictor
         planes = [np.ascontiguousarray(p[:, :, ::-1]) for p in planes]
+    if fmt == "gbrp":  # liblmc 0.14 codes 8-bit RGB as G and differences to G (format.md 7.10)
+        planes, fmt = lf.subtract_green(planes), "yuv444p"
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]

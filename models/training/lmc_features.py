@@ -29,6 +29,13 @@ PLANE_CLASS = {
 }
 
 
+def subtract_green(planes):
+    """gbrp planes [G, B, R] (uint8, any leading shape) as liblmc 0.14 codes them (format.md
+    7.10): [G, B - G + 128, R - G + 128] mod 256, then coded like yuv444p (plane classes 0, 64, 64)."""
+    g = planes[0].astype(np.int32)
+    return [planes[0]] + [((p.astype(np.int32) - g + 128) & 255).astype(np.uint8) for p in planes[1:3]]
+
+
 def _c(v):
     return np.clip(v, -127, 127)
 

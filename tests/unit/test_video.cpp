@@ -178,6 +178,36 @@ INSTANTIATE_TEST_SUITE_P(PixelFormats, VideoRoundTrip,
                                            LMC_PIX_YUV444P, LMC_PIX_GBRP, LMC_PIX_YUVA420P,
                                            LMC_PIX_YUVA444P, LMC_PIX_GBRAP));
 
+// Subtract-green (format.md 7.10, liblmc 0.14): 8-bit RGB coded as G, B - G
+// and R - G decodes to the source, keyframes and inter frames, with and
+// without alpha, and costs less than the planes as they are. The header
+// check refuses the tool outside 8-bit gbrp and gbrap.
+TEST(Video, SubtractGreenIsLosslessAndSmaller)
+{
+    for (int pix_fmt : {LMC_PIX_GBRP, LMC_PIX_GBRAP}) {
+        size_t bytes[2] = {};
+        for (bool transform : {false, true}) {
+            Frame f0 = real_frame(pix_fmt, 0), f1 = real_frame(pix_fmt, 1);
+            StreamHeader h = header_for(f0);
+            if (transform)
+                h.tools |= kToolSubtractGreen;
+            VideoCodec enc(h, video_runner()), dec(h, video_runner());
+            for (Frame *f : {&f0, &f1}) {
+                Io io(*f);
+                std::vector<uint8_t> pkt;
+                enc.encode(io.in.data(), io.strides.data(), f == &f0, pkt);
+                bytes[transform] += pkt.size();
+                ASSERT_EQ(decode_status(dec, pkt, io), LMC_OK);
+                EXPECT_EQ(io.decoded, f->planes) << "pix_fmt " << pix_fmt << (transform ? " subtract-green" : "");
+            }
+        }
+        EXPECT_LT(bytes[1], bytes[0]) << "pix_fmt " << pix_fmt;
+    }
+    StreamHeader h = header_for(real_frame(LMC_PIX_YUV444P));
+    h.tools |= kToolSubtractGreen;
+    EXPECT_THROW(validate_stream_params(h), Error);
+}
+
 TEST(Video, CorruptAndTruncatedPacketsAreInvalidData)
 {
     Frame f = real_frame(LMC_PIX_YUV420P);

@@ -127,6 +127,10 @@ typedef struct lmc_config {
      * content that comes back: 1 = the previous frame only (the format of
      * 0.13), up to 16; 0 = the default (16). Decoders hold up to 16 frames. */
     int refs;
+    /* lossless video encoder (liblmc 0.14): 1 = code 8-bit gbrp/gbrap as the
+     * planes G, B, R (the 0.13 format) instead of G, B - G, R - G (docs/
+     * format.md 7.10, the default); for measuring what the transform buys. */
+    int plain_rgb;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;

@@ -219,6 +219,10 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             c->rate = std::make_unique<RateControl>(cfg->bit_rate, cfg->fps_num, cfg->fps_den, cfg->quality,
                                                     h.tools & kToolLearnedInter ? c->keyint : 1);
         }
+        // 8-bit RGB: B and R as differences to G (7.10)
+        if (h.kind == LMC_KIND_VIDEO && (h.pix_fmt == LMC_PIX_GBRP || h.pix_fmt == LMC_PIX_GBRAP) && h.bit_depth == 8 &&
+            !cfg->plain_rgb)
+            h.tools |= kToolSubtractGreen;
         // Older references (7.9) where a frame can have an inter frame
         if (h.kind == LMC_KIND_VIDEO && cfg->refs != 1 && c->keyint > 1 && model->feature_set == kFeaturesVideoV3)
             h.tools |= kToolOlderReferences;

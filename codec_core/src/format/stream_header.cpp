@@ -99,9 +99,12 @@ void validate_stream_params(const StreamHeader &h)
     if (h.learned() && ((h.tools & ~kToolLearnedInter) != kToolLearned || h.pix_fmt != LMC_PIX_YUV420P || h.max_error != 0))
         fail(LMC_ERR_UNSUPPORTED, "lmc_gen's learned coding takes yuv420p, max_error 0, no other tool");
     if (!h.learned() &&
-        h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)(kToolDeepSamples | kToolOlderReferences) : 0u)))
+        h.tools & ~(encoder_tools(h.kind) | kToolTiles | (h.kind == LMC_KIND_VIDEO ? (uint32_t)(kToolDeepSamples | kToolOlderReferences | kToolSubtractGreen) : 0u)))
         fail(LMC_ERR_INVALID_DATA, "coding tools (bits " + std::to_string(h.tools) +
                                        ") that this kind of stream does not have");
+    if ((h.tools & kToolSubtractGreen) &&
+        ((h.pix_fmt != LMC_PIX_GBRP && h.pix_fmt != LMC_PIX_GBRAP) || h.bit_depth != 8))
+        fail(LMC_ERR_INVALID_DATA, "subtract-green in a stream that is not 8-bit gbrp or gbrap (corrupt header)");
     if (h.kind == LMC_KIND_AUDIO) {
         if (h.sample_fmt != LMC_SAMPLE_S16 && !(h.sample_fmt == LMC_SAMPLE_S32 && (h.tools & kToolAdaptiveAudio)))
             fail(LMC_ERR_UNSUPPORTED, "lmc_audio codes interleaved s16 and s32 samples only (s32 with tool bit 5)");

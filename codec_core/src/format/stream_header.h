@@ -23,9 +23,11 @@ enum StreamTool : uint32_t {
     kToolLearned = 64,       // lmc_gen: frames coded by a learned model (section 10), max_error 0
     kToolLearnedInter = 128, // with kToolLearned: frames between keyframes are inter frames (10.3)
     kToolOlderReferences = 256, // lmc_video: inter frames name one of the GOP's last 16 frames (7.9)
+    kToolSubtractGreen = 512,   // lmc_video, 8-bit gbrp/gbrap: B and R are coded as differences to G (7.10)
 };
 constexpr uint32_t kKnownTools = kToolSharpLuma | kToolFineSkip | kToolFrameIndex | kToolDeepSamples | kToolTiles |
-                                 kToolAdaptiveAudio | kToolLearned | kToolLearnedInter | kToolOlderReferences;
+                                 kToolAdaptiveAudio | kToolLearned | kToolLearnedInter | kToolOlderReferences |
+                                 kToolSubtractGreen;
 
 // The tools this liblmc's encoders use for a stream kind (enum lmc_kind).
 inline uint32_t encoder_tools(int kind)

@@ -33,7 +33,10 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     case LMC_PIX_GBRAP: nplanes_ = 4; break;
     default: fail(LMC_ERR_UNSUPPORTED, "unsupported pixel format");
     }
-    int chroma_class = header.pix_fmt == LMC_PIX_GBRP || header.pix_fmt == LMC_PIX_GBRAP ? -64 : 64;
+    // B and R are classed as such, or with subtract-green (7.10) as the colour
+    // differences they become, like U and V
+    subtract_green_ = header.tools & kToolSubtractGreen;
+    int chroma_class = (header.pix_fmt == LMC_PIX_GBRP || header.pix_fmt == LMC_PIX_GBRAP) && !subtract_green_ ? -64 : 64;
     for (int p = 0; p < nplanes_; p++) {
         PlaneState &s = planes_[p];
         const bool colour = p == 1 || p == 2; // alpha, plane 3, is full size, classed as luma

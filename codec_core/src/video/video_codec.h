@@ -133,6 +133,7 @@ private:
     PlaneState planes_[kMaxPlanes];        // reconstruction (and source for the encoder)
     std::vector<uint8_t> source_[kMaxPlanes];
     int depth_ = 8;                             // bits per sample (format.md 7.8)
+    bool subtract_green_ = false; // tool bit 9: planes 1 and 2 hold B - G + 128, R - G + 128 (7.10)
     std::vector<uint16_t> low_[kMaxPlanes];     // deep samples: the bits below the top 8
     ReferenceFrames refs_;              // the previous frame, or with tool 256 the GOP's last 16 (7.9)
     int ref_distance_ = 1;              // the inter frame being coded aligns from refs_ at this distance

@@ -172,7 +172,15 @@ void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[
     const int k = depth_ - 8;
     for (int p = 0; p < nplanes_; p++) {
         const PlaneState &s = planes_[p];
+        const bool add_green = subtract_green_ && (p == 1 || p == 2); // format.md 7.10
         for (int y = 0; y < s.h; y++) {
+            if (add_green) {
+                const uint8_t *d = &s.px[(size_t)y * s.w], *g = &planes_[0].px[(size_t)y * s.w];
+                uint8_t *row = planes[p] + (ptrdiff_t)y * strides[p];
+                for (int x = 0; x < s.w; x++)
+                    row[x] = (uint8_t)(d[x] + g[x] - 128);
+                continue;
+            }
             if (!k) {
                 memcpy(planes[p] + (ptrdiff_t)y * strides[p], &s.px[(size_t)y * s.w], s.w);
                 continue;

@@ -45,6 +45,10 @@ void VideoCodec::load_source(const uint8_t *const planes[], const int strides[])
             }
         }
     }
+    if (subtract_green_) // format.md 7.10
+        for (int p = 1; p <= 2; p++)
+            for (size_t i = 0; i < source_[p].size(); i++)
+                source_[p][i] = (uint8_t)(source_[p][i] - source_[0][i] + 128);
 }
 
 // Codes one tile (the frame, untiled) and returns its coded sample count.
