@@ -4,6 +4,7 @@
 integer reference (lmcm.py):
 
     tests/data/golden_video_logits.txt   (models/video-s.lmcm, 16 vectors of 24 inputs; video-l: golden_video_l_logits.txt;
+                                          video-xl: golden_video_xl_logits.txt;
                                           video-h16: golden_video_h16_logits.txt;
                                           video-s1, feature set 1: golden_video_s1_logits.txt, 14 inputs)
     tests/data/golden_video_inter_features.txt (motion + feature set 3 inputs of a real inter frame;
@@ -200,7 +201,7 @@ def main():
     write(os.path.join(REPO, "models", "video-s1.lmcm"), os.path.join(data_dir, "golden_video_s1_logits.txt"),
           video_vectors(lf.VIDEO_F))
     for name, out in (("video-s", "golden_video_logits.txt"), ("video-l", "golden_video_l_logits.txt"),
-                      ("video-h16", "golden_video_h16_logits.txt")):
+                      ("video-xl", "golden_video_xl_logits.txt"), ("video-h16", "golden_video_h16_logits.txt")):
         write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out),
               video_inter_vectors(lf.VIDEO_F_INTER))
     for name, out in (("audio-s", "golden_audio_logits.txt"), ("audio-a", "golden_audio_a_logits.txt")):

@@ -296,7 +296,7 @@ TEST(Api, OlderGoldenVideoStreamsStillDecode)
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
                              "v5_video_gray", "v6_video_yuv420p", "v6_video_gray", "v7_video_yuv420p",
                              "v7_video_gray", "v7_gen_yuv420p", "v12_learned_yuv420p", "v13_video_yuv420p",
-                             "v13_video_gray"}) {
+                             "v13_video_gray", "v13_gen_yuv420p"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

@@ -107,7 +107,8 @@ TEST(FreqTable, SimdEqualsReference)
 
 TEST(ModelFile, ShippedModelsLoad)
 {
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-h16.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-xl.lmcm", "video-h16.lmcm", "video-s1.lmcm",
+                              "video-s-0.13.lmcm", "video-l-0.13.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto m = load_model_file(model_path(name));
         std::vector<uint8_t> bytes = read_bytes(model_path(name));
         EXPECT_EQ(to_hex(m->hash), to_hex(sha256(bytes.data(), bytes.size() - 32)));
@@ -175,7 +176,8 @@ static std::vector<float> test_inputs(int batch, int inputs, unsigned seed)
 
 TEST(ModelRunner, TorchEqualsIntegerLoopAndBatchSizeDoesNotMatter)
 {
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-h16.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-xl.lmcm", "video-h16.lmcm", "video-s1.lmcm",
+                              "video-s-0.13.lmcm", "video-l-0.13.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto r = runner(name);
         const int F = r->model().inputs, N = r->model().outputs, B = 3000;
         std::vector<float> in = test_inputs(B, F, 7);
@@ -204,7 +206,8 @@ TEST(IntMlpKernel, EveryVersionEqualsTheIntegerLoop)
     using K = lmc::IntMlpKernel;
     if (K::best() == K::kNone)
         GTEST_SKIP() << "this CPU has no AVX2: no kernel to check";
-    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-h16.lmcm", "video-s1.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
+    for (const char *name : {"video-s.lmcm", "video-l.lmcm", "video-xl.lmcm", "video-h16.lmcm", "video-s1.lmcm",
+                              "video-s-0.13.lmcm", "video-l-0.13.lmcm", "audio-s.lmcm", "audio-a.lmcm"}) {
         auto r = runner(name);
         const lmc::Model &m = r->model();
         std::vector<std::vector<int32_t>> bias;
@@ -333,6 +336,7 @@ static void check_golden(const char *model, const char *file)
 
 TEST(ModelRunner, GoldenVideoLogits) { check_golden("video-s.lmcm", "golden_video_logits.txt"); }
 TEST(ModelRunner, GoldenVideoLargeLogits) { check_golden("video-l.lmcm", "golden_video_l_logits.txt"); }
+TEST(ModelRunner, GoldenVideoXLLogits) { check_golden("video-xl.lmcm", "golden_video_xl_logits.txt"); }
 TEST(ModelRunner, GoldenVideoH16Logits) { check_golden("video-h16.lmcm", "golden_video_h16_logits.txt"); }
 TEST(ModelRunner, GoldenVideoIntraV1Logits) { check_golden("video-s1.lmcm", "golden_video_s1_logits.txt"); }
 TEST(ModelRunner, GoldenAudioLogits) { check_golden("audio-s.lmcm", "golden_audio_logits.txt"); }

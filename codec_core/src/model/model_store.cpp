@@ -86,9 +86,16 @@ struct ShippedModel {
     const char *identity, *file, *file_sha256;
 };
 static const ShippedModel kShipped[] = {
-    {"ce0fa07f94eeea917e17a773d82dd15b9a69579fa2cfcd5b9d841f3bb9a7ea93", "video-s.lmcm",
+    {"4193caeae678b4d8831b31743b067e08cfb7f2facee04a273d93b32773f9d885", "video-s.lmcm",
+     "c244edfce9c8d516f692c7da26a8299a2eab52ee9b67710f241ee269ab873592"},
+    {"fdf9ccce49375efefa6c7cc3b32cb721ed446f8847d766fa81861aff027cc7ce", "video-l.lmcm",
+     "a504dcdebda2261a4a4e5c32987113ffaac8b200fb95e014114d3bf9d3298b47"},
+    {"6177fcf80a6f3cb3c2ec718baeedeb8eb5b89b91246c3b478236e0f913e560f9", "video-xl.lmcm",
+     "8aa84ea2e3d8174b4e99d81c0f4861729969fa5e938a46df74bfce9a4f26cc75"},
+    // video-s and video-l of liblmc 0.5 to 0.13 (their streams name these)
+    {"ce0fa07f94eeea917e17a773d82dd15b9a69579fa2cfcd5b9d841f3bb9a7ea93", "video-s-0.13.lmcm",
      "da6d5e8176274384879b0ef61153ed859cdd65136202629c458da46889353ae9"},
-    {"6adc032604bf95288431f99ce27976ef8338a487dd655cd5a7136dcee04ceec3", "video-l.lmcm",
+    {"6adc032604bf95288431f99ce27976ef8338a487dd655cd5a7136dcee04ceec3", "video-l-0.13.lmcm",
      "e49ee02d72cc335e4b188d53e54e38dc1fca337fba1dfd63671e87a247448ad9"},
     {"9002fb87934aa22a5720b124f113a90960c9baf3ad67175f1dc4b84545a775c8", "video-h16.lmcm",
      "7aa45a32f525853e435f136fa1e77f9be80a08ccc709bada4c4482c42b86d9dd"},
