@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 x=build/install/bin/lmc-crosscheck
 export LD_LIBRARY_PATH=build/install/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 mkdir -p build/cross
+build/install/bin/ffmpeg -v error -y -stream_loop 1 -i samples/vtest_384x288.y4m -f yuv4mpegpipe build/cross/loop.y4m
 for case in "${CROSS_CASES[@]}"; do
   read -r name clip args <<<"$case"
   $x encode cpu "$clip" "build/cross/cpu_$name.lmcg" $args
