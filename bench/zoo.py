@@ -110,13 +110,14 @@ def main():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, (ax, rel) = plt.subplots(1, 2, figsize=(11, 4))
     for name in opt.results:
         pts = sorted((costs[s["model"]][0], s["bits_per_sample_common"]) for s in sets
                      if s["set"] == name and s["model"] in costs and s["bits_per_sample_common"]
                      and "0.13" not in s["model"])  # the curve: this release's zoo
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label="lmc_video, %s" % name)
+            rel.plot([p[0] for p in pts], [100 * (p[1] / pts[0][1] - 1) for p in pts], "o-", label=name)
             for c, v in refs[name].items():
                 if c in ("x265", "jpeg-xl", "ffv1") and v["bits_per_sample_common"]:
                     ax.axhline(v["bits_per_sample_common"], ls=":", lw=1, color=ax.lines[-1].get_color())
@@ -127,6 +128,12 @@ def main():
     ax.set_title("lmc_video models: size buys compression?")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    rel.set_xscale("log")
+    rel.set_xlabel("multiply-adds per sample (log)")
+    rel.set_ylabel("% against the smallest model")
+    rel.set_title("the same, relative")
+    rel.grid(alpha=0.3)
+    rel.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out.with_suffix(".png"), dpi=100)
 
