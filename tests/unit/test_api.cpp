@@ -9,6 +9,7 @@
 
 #include "crc32.h"
 #include "lmc/lmc.h"
+#include "references.h"
 #include "sha256.h"
 #include "stream_header.h"
 #include "test_support.h"
@@ -231,6 +232,10 @@ TEST(Api, OlderReferencesFindALoop)
     decode_hash(bad, nullptr, &status, &message);
     EXPECT_EQ(status, LMC_ERR_INVALID_DATA);
     EXPECT_NE(message.find("frame 5 back"), std::string::npos) << message;
+    // Huge frames keep fewer references (at most 256 MB of them): 1080p 4:2:0 keeps 16.
+    EXPECT_EQ(lmc::reference_capacity(1920 * 1080 * 3 / 2), 16);
+    EXPECT_EQ(lmc::reference_capacity(100u << 20), 2);
+    EXPECT_EQ(lmc::reference_capacity(1000u << 20), 1);
 }
 
 // Golden streams: written once (LMC_WRITE_GOLDEN=1) and then frozen. A

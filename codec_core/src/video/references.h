@@ -1,10 +1,13 @@
 // Older references (docs/format.md section 7.9): content that comes back (a
 // cut back to an earlier shot, a loop) is in an earlier decoded frame, not
 // in the previous one. Streams with tool bit 256 keep the last 16 decoded
-// frames of the GOP, and every lossless inter frame names the one it aligns
-// from; streams without it keep one, the previous frame.
+// frames of the GOP (fewer for frames above 16 MB: reference_capacity), and
+// every lossless inter frame names the one it aligns from; streams without
+// it keep one, the previous frame.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -13,6 +16,15 @@
 namespace lmc {
 
 constexpr int kMaxReferences = 16;
+constexpr size_t kReferenceBytes = (size_t)1 << 28;
+
+// Frames a stream with the tool keeps (7.9): 16, or as many as fit 256 MB
+// (at least 1), so that a header of huge frames cannot make a decoder hold
+// 16 of them. 1080p and 4K 4:2:0 keep 16.
+inline int reference_capacity(size_t frame_bytes)
+{
+    return (int)std::max<size_t>(1, std::min<size_t>(kMaxReferences, kReferenceBytes / std::max<size_t>(1, frame_bytes)));
+}
 
 class ReferenceFrames {
 public:

@@ -50,7 +50,10 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
         s.aligned.assign((size_t)s.w * s.h, 0);
     }
     motion_.resize(w, h);
-    refs_.init(header.tools & kToolOlderReferences ? kMaxReferences : 1);
+    size_t frame_bytes = 0;
+    for (int p = 0; p < nplanes_; p++)
+        frame_bytes += planes_[p].px.size() * (header.bit_depth > 8 ? 3 : 1);
+    refs_.init(header.tools & kToolOlderReferences ? reference_capacity(frame_bytes) : 1);
     // Stream tools, fixed for the stream (format.md 4), used where a frame has
     // quarter-sample motion / skip blocks.
     motion_.sharp = header.tools & kToolSharpLuma;
