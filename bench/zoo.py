@@ -122,18 +122,14 @@ def main():
                 if c in ("x265", "jpeg-xl", "ffv1") and v["bits_per_sample_common"]:
                     ax.axhline(v["bits_per_sample_common"], ls=":", lw=1, color=ax.lines[-1].get_color())
                     ax.annotate("%s (%s)" % (c, name), (pts[0][0], v["bits_per_sample_common"]), fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlabel("multiply-adds per sample (log)")
-    ax.set_ylabel("bits / sample (items every codec codes)")
-    ax.set_title("lmc_video models: size buys compression?")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    rel.set_xscale("log")
-    rel.set_xlabel("multiply-adds per sample (log)")
-    rel.set_ylabel("% against the smallest model")
-    rel.set_title("the same, relative")
-    rel.grid(alpha=0.3)
-    rel.legend(fontsize=8)
+    for a, ylabel, title in ((ax, "bits / sample (items every codec codes)", "lmc_video models: size buys compression?"),
+                             (rel, "% against the smallest model", "the same, relative")):
+        a.set_xscale("log")
+        a.set_xlabel("multiply-adds per sample (log)")
+        a.set_ylabel(ylabel)
+        a.set_title(title)
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out.with_suffix(".png"), dpi=100)
 
