@@ -143,7 +143,6 @@ void VideoCodec::keep_reference()
 {
     refs_.keep(planes_, low_, nplanes_, !inter_);
     background_.keep(planes_, nplanes_, !inter_);
-    have_reference_ = true;
     frames_since_key_ = inter_ ? frames_since_key_ + 1 : 0;
 }
 
@@ -164,11 +163,7 @@ void VideoCodec::load_residuals()
         }
 }
 
-void VideoCodec::reset_reference()
-{
-    have_reference_ = false;
-    refs_.clear();
-}
+void VideoCodec::reset_reference() { refs_.clear(); }
 
 size_t VideoCodec::background_blocks() const
 {

@@ -140,7 +140,6 @@ private:
     int ref_limit_ = kMaxReferences;    // encoder: set_reference_limit
     Background background_;             // running average since the keyframe
     std::vector<uint8_t> background_frame_[kMaxPlanes];
-    bool have_reference_ = false;
     int frames_since_key_ = 0;          // of the last frame kept as reference
     bool inter_ = false;          // the frame being coded is an inter frame
     MotionField motion_;

@@ -82,7 +82,7 @@ void VideoCodec::decode_frame(const uint8_t *data, size_t size)
                      (inter_ && header_.kind == LMC_KIND_VIDEO),
                  "skip-block, background, sub-sample or split flags outside a lossless inter frame (corrupt data)");
     require_data(!inter_ || inter_features_, "inter frame in a stream whose model codes keyframes only");
-    if (inter_ && !have_reference_)
+    if (inter_ && !refs_.held())
         fail(LMC_ERR_INVALID_DATA, "inter frame without its previous frame (stream starts mid-GOP, "
                                    "or an earlier frame failed): decoding resumes at the next keyframe");
     if (header_.tools & kToolFrameIndex) { // format.md 5: the frame's place in its GOP
@@ -165,7 +165,7 @@ void VideoCodec::decode(const uint8_t *data, size_t size, uint8_t *const planes[
     try {
         decode_frame(data, size);
     } catch (...) {
-        have_reference_ = false; // later inter frames would decode garbage
+        refs_.clear(); // later inter frames would decode garbage
         throw;
     }
     keep_reference();

@@ -344,7 +344,7 @@ bool VideoCodec::encode_frame(const uint8_t *const planes[], const int strides[]
     if (record_bits_)
         for (int p = 0; p < nplanes_; p++)
             bits_[p].assign((size_t)planes_[p].w * planes_[p].h, 0.0f);
-    start_frame(!keyframe && inter_features_ && have_reference_);
+    start_frame(!keyframe && inter_features_ && refs_.held());
     begin_packet(packet, (!inter_ ? kPacketKeyframe
                                   : (skip_blocks_ ? kPacketSkipBlocks : 0) | (background_ref_ ? kPacketBackground : 0) |
                                         (motion_.subpel ? kPacketSubpel : 0) | (motion_.split ? kPacketSplit : 0)) |
