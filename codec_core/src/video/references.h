@@ -28,7 +28,7 @@ inline int reference_capacity(size_t frame_bytes)
 
 class ReferenceFrames {
 public:
-    // capacity: 1, or kMaxReferences with the stream tool.
+    // capacity: 1, or reference_capacity() with the stream tool.
     void init(int capacity) { ring_.assign(capacity, Frame{}), newest_ = 0, held_ = 0; }
     int capacity() const { return (int)ring_.size(); }
     // Decoded frames of this GOP that a frame may name (1 = the previous).
