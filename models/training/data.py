@@ -24,7 +24,7 @@ KEY_EVERY = 8
 
 def _frames_used(path, max_frames, feature_set):
     T = int(np.load(path)["p0"].shape[0])
-    if feature_set == 3:  # consecutive frames: inter frames need their predecessor
+    if feature_set in (3, 4):  # consecutive frames: inter frames need their predecessor
         return list(range(min(T, max_frames or T)))
     if not max_frames or T <= max_frames:
         return list(range(T))
@@ -50,10 +50,10 @@ def _video_frames(args):
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]
-        if feature_set == 3:
+        if feature_set in (3, 4):
             prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
             per_plane = lf.video_frame_features(fr, fmt, prev, subpel=fine_motion, split=fine_motion,
-                                                sharp=fine_motion)
+                                                sharp=fine_motion, wide=feature_set == 4)
         else:
             per_plane = lf.video_plane_features(fr, fmt)
         for f, y in per_plane:

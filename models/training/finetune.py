@@ -151,16 +151,17 @@ def split_frames(clips):
         c["train"], c["held_out"] = ([], [0]) if i >= len(stills) - n_ho else ([0], [])
 
 
-def features(clips, key, procs):
-    """X int8 [M, 24], Y uint8 [M] and per-clip sample counts for the frames in clip[key],
-    computed by data._video_frames (feature set 3, keyframe every data.KEY_EVERY frames)."""
+def features(clips, key, procs, feature_set):
+    """X int8 [M, F], Y uint8 [M] and per-clip sample counts for the frames in clip[key],
+    computed by data._video_frames (feature set 3 or 4, keyframe every data.KEY_EVERY frames)."""
     jobs, owner = [], []
     for k, c in enumerate(clips):
         for i in range(0, len(c[key]), 3):
-            jobs.append(data.video_job(c["npz"], c["pix_fmt"], c[key][i:i + 3], 3, fine_motion=True))
+            jobs.append(data.video_job(c["npz"], c["pix_fmt"], c[key][i:i + 3], feature_set, fine_motion=True))
             owner.append(k)
     if not jobs:
-        return np.zeros((0, lf.VIDEO_F_INTER), np.int8), np.zeros(0, np.uint8), [0] * len(clips)
+        F = lf.VIDEO_F_WIDE if feature_set == 4 else lf.VIDEO_F_INTER
+        return np.zeros((0, F), np.int8), np.zeros(0, np.uint8), [0] * len(clips)
     with Pool(max(1, min(procs, len(jobs)))) as pool:
         parts = pool.map(_frames, jobs)
     counts = [sum(len(p[1]) for o, p in zip(owner, parts) if o == k) for k in range(len(clips))]
@@ -279,8 +280,8 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     base = lmcm.read_lmcm(a.base)
-    if base["kind"] != 1 or base["feature_set"] != 3:
-        sys.exit("--base must be a feature set 3 video model (video-s.lmcm, video-l.lmcm)")
+    if base["kind"] != 1 or base["feature_set"] not in (3, 4):
+        sys.exit("--base must be a video model of feature set 3 or 4 (video-s.lmcm, video-l.lmcm)")
     name = (a.name or os.path.splitext(os.path.basename(a.out))[0])[:31]
     log("base %s (%s, sha256 %s), device %s" % (a.base, base["name"], base["sha256"], dev))
 
@@ -288,8 +289,8 @@ def main():
         clips = load_clips(a.clips, a.max_frames, work)
         split_frames(clips)
         t = time.time()
-        Xtr, Ytr, _ = features(clips, "train", a.threads)
-        Xho, Yho, ho_counts = features(clips, "held_out", a.threads)
+        Xtr, Ytr, _ = features(clips, "train", a.threads, base["feature_set"])
+        Xho, Yho, ho_counts = features(clips, "held_out", a.threads, base["feature_set"])
     log("features in %.1f s: %d training samples, %d held-out samples" % (time.time() - t, len(Ytr), len(Yho)))
     if not len(Ytr) or not len(Yho):
         sys.exit("need frames to train on and to hold out: give at least one clip of 2+ frames (or 2+ stills)")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Model inputs of LMC, exactly as docs/format.md sections 6 and 7 (video, feature_sets 1 and 3)
+"""Model inputs of LMC, exactly as docs/format.md sections 6 and 7 (video, feature_sets 1, 3 and 4)
 and 8 (audio, feature_set 2) define them. Vectorised numpy; the C++ codec computes
 the same numbers one sample at a time.
 
@@ -40,35 +40,36 @@ def _c(v):
     return np.clip(v, -127, 127)
 
 
-def padded_plane(p):
-    """Q[y'+2, x'+2] = get(x', y') for y' in [-2, h-1], x' in [-2, w] (format.md 6)."""
+def padded_plane(p, m=2):
+    """Q[y'+m, x'+m] = get(x', y') for y' in [-m, h-1], x' in [-m, w+m-2] (format.md 6)."""
     p = np.asarray(p)
     h, w = p.shape
-    q = np.full((h + 2, w + 3), 128, dtype=np.int32)
-    q[2:, 2:w + 2] = p
+    q = np.full((h + m, w + 2 * m - 1), 128, dtype=np.int32)
+    q[m:, m:w + m] = p
     # x' < 0 and y' > 0: p[y'-1][0]; x' < 0 and y' == 0: 128 (already)
     if h > 1:
-        q[3:, 0] = p[:-1, 0]
-        q[3:, 1] = p[:-1, 0]
-    # x' >= w (only x' = w is ever needed): p[y'][w-1]
-    q[2:, w + 2] = p[:, w - 1]
+        q[m + 1:, :m] = p[:-1, :1]
+    # x' >= w: p[y'][w-1]
+    q[m:, w + m:] = p[:, w - 1:]
     return q
 
 
-def neighbours(p):
-    """Returns dict of int32 [h,w] arrays: W WW NW N NE NWW NN NNW NNE."""
+# Neighbour offsets (dx, dy) by name: section 6's nine, and feature set 4's four more (7.11).
+OFFSETS = {"W": (-1, 0), "WW": (-2, 0), "NW": (-1, -1), "N": (0, -1), "NE": (1, -1), "NWW": (-2, -1),
+           "NN": (0, -2), "NNW": (-1, -2), "NNE": (1, -2),
+           "WWW": (-3, 0), "NNWW": (-2, -2), "NNEE": (2, -2), "NNN": (0, -3)}
+
+
+def neighbours(p, wide=False):
+    """Returns dict of int32 [h,w] arrays: W WW NW N NE NWW NN NNW NNE (and with wide
+    WWW NNWW NNEE NNN)."""
     p = np.asarray(p)
     h, w = p.shape
-    q = padded_plane(p)
-
-    def at(dx, dy):
-        return q[2 + dy:2 + dy + h, 2 + dx:2 + dx + w]
-
-    return {
-        "W": at(-1, 0), "WW": at(-2, 0), "NW": at(-1, -1), "N": at(0, -1),
-        "NE": at(1, -1), "NWW": at(-2, -1), "NN": at(0, -2), "NNW": at(-1, -2),
-        "NNE": at(1, -2),
-    }
+    m = 3 if wide else 2
+    q = padded_plane(p, m)
+    names = list(OFFSETS)[:13 if wide else 9]
+    return {k: q[m + OFFSETS[k][1]:m + OFFSETS[k][1] + h, m + OFFSETS[k][0]:m + OFFSETS[k][0] + w]
+            for k in names}
 
 
 def med(W, N, NW):
@@ -117,8 +118,9 @@ def video_plane_features(planes, pix_fmt):
     return out
 
 
-# ---- inter frames (format.md section 7, feature_set 3) -----------------------------------
+# ---- inter frames (format.md section 7, feature_sets 3 and 4) ----------------------------
 VIDEO_F_INTER = 24
+VIDEO_F_WIDE = 32  # feature set 4: set 3 and eight more causal inputs (format.md 7.11)
 MOTION_BLOCK = 16
 MOTION_UNIT = 8  # a split block's quarters (format.md 7.6)
 MOTION_RANGE = 16
@@ -288,8 +290,10 @@ def align_plane(ref, sx, sy, mvx, mvy, subpel=False, B=MOTION_BLOCK, sharp=False
     return ref[ry, rx]
 
 
-def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, split=False, sharp=False):
-    """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]).
+def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, split=False, sharp=False,
+                         wide=False):
+    """Feature set 3 for one frame: list per plane of (feats int8 [h*w,24], sym uint8 [h*w]);
+    with wide feature set 4 (int8 [h*w,32], format.md 7.11).
     prev: the previous frame's planes (inter frame) or None (keyframe); motion: optional
     estimate_motion result to use instead of estimating it (per 16x16 block, or with a split
     map per 8x8 unit); subpel: quarter-sample vectors (7.5); split: split blocks (7.6); sharp:
@@ -303,10 +307,11 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, 
     for pi, p in enumerate(planes):
         p = np.asarray(p, dtype=np.int32)
         h, w = p.shape
-        nb = neighbours(p)
+        nb = neighbours(p, wide)
         W, NW, N, NE, WW, NN = nb["W"], nb["NW"], nb["N"], nb["NE"], nb["WW"], nb["NN"]
         PI = med(W, N, NW)
-        f = np.zeros((h, w, VIDEO_F_INTER), dtype=np.int8)
+        F = VIDEO_F_WIDE if wide else VIDEO_F_INTER
+        f = np.zeros((h, w, F), dtype=np.int8)
         if prev is None:
             P = PI
         else:
@@ -337,9 +342,18 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, 
             f[..., 12] = _c(resid[1])
         act = (np.abs(W - NW) + np.abs(N - NW) + np.abs(N - NE) + np.abs(W - WW) + np.abs(N - NN)) >> 1
         f[..., 13] = np.minimum(127, act)
+        if wide:
+            for i, key in enumerate(["WWW", "NNWW", "NNEE", "NNN"]):
+                f[..., 24 + i] = _c(nb[key] - P)
+            # the gradients of the planes coded before, at this place (their X - W, X - N)
+            for i, q in ((0, 0), (2, 1)):
+                if pi > q and pi in (1, 2) and planes[q].shape == p.shape:
+                    X, nq = np.asarray(planes[q], dtype=np.int32), neighbours(planes[q])
+                    f[..., 28 + i] = _c(X - nq["W"])
+                    f[..., 29 + i] = _c(X - nq["N"])
         r = p - P
         resid.append(r)
-        out.append((f.reshape(-1, VIDEO_F_INTER), (r & 255).astype(np.uint8).reshape(-1)))
+        out.append((f.reshape(-1, F), (r & 255).astype(np.uint8).reshape(-1)))
     return out
 
 

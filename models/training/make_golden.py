@@ -68,14 +68,15 @@ def moved_reference(f0, dx=6, dy=-4):
             for p, s in zip(f0, (1, 2, 2))]
 
 
-def write_inter_features(out_path, subpel=False, split=False, sharp=False, every=53):
+def write_inter_features(out_path, subpel=False, split=False, sharp=False, every=53, wide=False):
     """Feature set 3 of frame 1 of the vtest sample as an inter frame against frame 0: the
     motion field and every `every`-th sample of each plane, for the C++ feature test. The
     reference is frame 0 moved by (6, -4) luma samples, so that the motion is not all zero;
     with subpel (format.md 7.5), the rounded mean of it moved by (6, -4) and by (7, -4): half
     a sample, which quarter-sample vectors find. With split (format.md 7.6) the motion is given
     per 8x8 unit (the coded block holding it) and the split flags per 16x16 block follow. With
-    sharp, full-resolution planes are read with the Catmull-Rom taps (stream tool bit 0)."""
+    sharp, full-resolution planes are read with the Catmull-Rom taps (stream tool bit 0).
+    With wide, the inputs of feature set 4 (format.md 7.11)."""
     (orig, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
     f0 = moved_reference(orig)
     what = "moved by (6, -4)"
@@ -84,10 +85,10 @@ def write_inter_features(out_path, subpel=False, split=False, sharp=False, every
         what = "moved by (6, -4) and by (7, -4), averaged (rounded up)"
     motion = lf.estimate_motion(f1[0], f0[0], subpel, split, sharp)
     mvx, mvy, intra = motion[:3]
-    feats = lf.video_frame_features(f1, fmt, f0, motion, subpel, sharp=sharp)
+    feats = lf.video_frame_features(f1, fmt, f0, motion, subpel, sharp=sharp, wide=wide)
     with open(out_path, "w") as f:
         f.write("# samples/vtest_384x288.y4m frame 1 coded as an inter frame against frame 0 %s"
-                " (feature set 3%s%s%s)\n" % (what, ", quarter-sample motion" if subpel else "",
+                " (feature set %d%s%s%s)\n" % (what, 4 if wide else 3, ", quarter-sample motion" if subpel else "",
                                                ", split blocks" if split else "",
                                                ", Catmull-Rom luma reads" if sharp else ""))
         f.write("# motion: per %s in raster order: intra mvx mvy (%s)\n"
@@ -96,14 +97,30 @@ def write_inter_features(out_path, subpel=False, split=False, sharp=False, every
         if split:
             f.write("# split: per 16x16 block in raster order\n")
             f.write("split: %s\n" % " ".join(str(int(v)) for v in motion[3].ravel()))
-        f.write("# plane x y | 24 inputs | symbol\n")
-        for pi, (X, Y) in enumerate(feats):
-            w = f1[pi].shape[1]
-            for i in range(0, len(Y), every):
-                f.write("%d %d %d | %s | %d\n" % (pi, i % w, i // w, " ".join(map(str, X[i])), Y[i]))
+        write_feature_rows(f, f1, feats, every)
     frac = int((((mvx | mvy) & 3) != 0).sum()) if subpel else 0
     print("wrote %s (%d of %d blocks or units intra, %d fractional, %d split)" % (
         out_path, int(intra.sum()), intra.size, frac, int(motion[3].sum()) if split else 0))
+
+
+def write_feature_rows(f, planes, feats, every):
+    f.write("# plane x y | %d inputs | symbol\n" % feats[0][0].shape[1])
+    for pi, (X, Y) in enumerate(feats):
+        w = planes[pi].shape[1]
+        for i in range(0, len(Y), every):
+            f.write("%d %d %d | %s | %d\n" % (pi, i % w, i // w, " ".join(map(str, X[i])), Y[i]))
+
+
+def write_wide_keyframe_features(out_path, every=41):
+    """Feature set 4 of vtest frame 1 as a keyframe of three equal-size planes (its chroma
+    repeated 2x2 to 4:4:4), so that the colour planes' gradient inputs (28 to 31) are set."""
+    (_, f1), _ = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
+    planes = [f1[0]] + [np.repeat(np.repeat(p, 2, axis=0), 2, axis=1) for p in f1[1:]]
+    feats = lf.video_frame_features(planes, "yuv444p", wide=True)
+    with open(out_path, "w") as f:
+        f.write("# samples/vtest_384x288.y4m frame 1, chroma repeated to 4:4:4, as a keyframe (feature set 4)\n")
+        write_feature_rows(f, planes, feats, every)
+    print("wrote %s" % out_path)
 
 
 def read_wav(path):
@@ -135,15 +152,17 @@ def video_vectors(F):
 
 
 def video_inter_vectors(F):
-    """Feature set 3: real keyframe and inter-frame inputs (vtest frames 0 -> 1, the
-    reference moved as in write_inter_features), padded with extremes and random rows."""
+    """Feature set 3 (F = 24) or 4 (F = 32): real keyframe and inter-frame inputs (vtest
+    frames 0 -> 1, the reference moved as in write_inter_features), padded with extremes and
+    random rows."""
     vecs = [np.full(F, -127), np.full(F, 127), np.zeros(F, int),
             np.array([127 if i % 2 else -127 for i in range(F)])]
     (f0, f1), fmt = read_y4m_frames(os.path.join(REPO, "samples", "vtest_384x288.y4m"), 2)
-    key = lf.video_frame_features(f0, fmt)
+    wide = F == lf.VIDEO_F_WIDE
+    key = lf.video_frame_features(f0, fmt, wide=wide)
     vecs.append(key[0][0][100 * 384 + 120])
     vecs.append(key[2][0][70 * 192 + 60])
-    inter = lf.video_frame_features(f1, fmt, moved_reference(f0))
+    inter = lf.video_frame_features(f1, fmt, moved_reference(f0), wide=wide)
     for pi, i in ((0, 0), (0, 150 * 384 + 200), (0, 287 * 384 + 383), (1, 40 * 192 + 90), (2, 143 * 192 + 191)):
         vecs.append(inter[pi][0][i])
     intra_rows = np.flatnonzero(inter[0][0][:, 14] == -64)
@@ -195,6 +214,8 @@ def main():
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_split_features.txt"), subpel=True, split=True)
     write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_sharp_features.txt"), subpel=True, split=True,
                          sharp=True)
+    write_inter_features(os.path.join(REPO, "tests", "data", "golden_video_wide_features.txt"), wide=True)
+    write_wide_keyframe_features(os.path.join(REPO, "tests", "data", "golden_video_wide_key_features.txt"))
     if "--features-only" in sys.argv:
         return
     data_dir = os.path.join(REPO, "tests", "data")
@@ -202,8 +223,8 @@ def main():
           video_vectors(lf.VIDEO_F))
     for name, out in (("video-s", "golden_video_logits.txt"), ("video-l", "golden_video_l_logits.txt"),
                       ("video-xl", "golden_video_xl_logits.txt"), ("video-h16", "golden_video_h16_logits.txt")):
-        write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out),
-              video_inter_vectors(lf.VIDEO_F_INTER))
+        path = os.path.join(REPO, "models", name + ".lmcm")
+        write(path, os.path.join(data_dir, out), video_inter_vectors(lmcm.read_lmcm(path)["num_inputs"]))
     for name, out in (("audio-s", "golden_audio_logits.txt"), ("audio-a", "golden_audio_a_logits.txt")):
         write(os.path.join(REPO, "models", name + ".lmcm"), os.path.join(data_dir, out), audio_vectors(lf.AUDIO_F))
 

@@ -44,16 +44,14 @@ Golden read_golden(const char *name)
                 to.push_back(v);
             continue;
         }
-        for (char &c : line)
-            if (c == '|')
-                c = ' ';
-        std::istringstream s(line);
+        // plane x y | inputs (24, or 32 for feature set 4) | symbol
+        const size_t bar1 = line.find('|'), bar2 = line.rfind('|');
         Golden::Row r;
-        s >> r.plane >> r.x >> r.y;
-        r.f.resize(kVideoInputsInter);
-        for (int &v : r.f)
-            s >> v;
-        s >> r.sym;
+        std::istringstream(line.substr(0, bar1)) >> r.plane >> r.x >> r.y;
+        std::istringstream inputs(line.substr(bar1 + 1, bar2 - bar1 - 1));
+        for (int v; inputs >> v;)
+            r.f.push_back(v);
+        std::istringstream(line.substr(bar2 + 1)) >> r.sym;
         g.rows.push_back(r);
     }
     return g;
@@ -80,12 +78,28 @@ std::vector<uint8_t> half_moved(const std::vector<uint8_t> &src, int w, int h, i
     return a;
 }
 
+// Every golden row's inputs and symbol, as video_context computes them.
+void check_inputs(const Golden &g, const PlaneState *planes, const MotionField *mf, int ninputs)
+{
+    float f[kVideoInputsWide];
+    for (const auto &r : g.rows) {
+        ASSERT_EQ(r.f.size(), (size_t)ninputs);
+        int P = video_context(planes, r.plane, whole_plane(planes[r.plane].w, planes[r.plane].h), r.x, r.y, ninputs, mf, f);
+        const PlaneState &s = planes[r.plane];
+        ASSERT_EQ((uint8_t)(s.px[(size_t)r.y * s.w + r.x] - P), r.sym) << r.plane << " " << r.x << " " << r.y;
+        for (int i = 0; i < ninputs; i++)
+            ASSERT_EQ((int)f[i], r.f[i]) << "input " << i << " of plane " << r.plane << " (" << r.x << ", " << r.y << ")";
+    }
+}
+
 // vtest frame 1 as an inter frame against a moved frame 0: motion search,
 // aligned planes and every input against the Python reference.
-void check_against_golden(const char *name, bool subpel, bool split, bool sharp = false)
+void check_against_golden(const char *name, bool subpel, bool split, bool sharp = false,
+                          int ninputs = kVideoInputsInter)
 {
     Golden g = read_golden(name);
     ASSERT_FALSE(g.rows.empty());
+    ASSERT_EQ(g.rows[0].f.size(), (size_t)ninputs);
     Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
     ASSERT_GE(clip.frames.size(), 2u);
     const int W = clip.width, H = clip.height;
@@ -143,14 +157,7 @@ void check_against_golden(const char *name, bool subpel, bool split, bool sharp 
             for (int x = 0; x < s.w; x++)
                 s.res[(size_t)y * s.w + x] = (int16_t)(s.px[(size_t)y * s.w + x] - base_prediction(s, whole_plane(s.w, s.h), &mf, x, y));
     }
-    float f[kVideoInputsInter];
-    for (const auto &r : g.rows) {
-        int P = video_context(planes, r.plane, whole_plane(planes[r.plane].w, planes[r.plane].h), r.x, r.y, true, &mf, f);
-        const PlaneState &s = planes[r.plane];
-        ASSERT_EQ((uint8_t)(s.px[(size_t)r.y * s.w + r.x] - P), r.sym) << r.plane << " " << r.x << " " << r.y;
-        for (int i = 0; i < kVideoInputsInter; i++)
-            ASSERT_EQ((int)f[i], r.f[i]) << "input " << i << " of plane " << r.plane << " (" << r.x << ", " << r.y << ")";
-    }
+    check_inputs(g, planes, &mf, ninputs);
 }
 
 } // namespace
@@ -158,6 +165,44 @@ void check_against_golden(const char *name, bool subpel, bool split, bool sharp 
 TEST(InterContext, MatchesPythonReference)
 {
     check_against_golden("golden_video_inter_features.txt", false, false);
+}
+
+// Feature set 4 (format.md 7.11) in an inter frame: the eight inputs beyond
+// set 3 sit on top of the same motion and base prediction.
+TEST(InterContext, WideMatchesPythonReference)
+{
+    check_against_golden("golden_video_wide_features.txt", false, false, false, kVideoInputsWide);
+}
+
+// Feature set 4 in a keyframe of equal-size planes (vtest frame 1, its chroma
+// repeated to 4:4:4), where the colour planes read the gradients of the planes
+// coded before them.
+TEST(InterContext, WideKeyframeMatchesPythonReference)
+{
+    Golden g = read_golden("golden_video_wide_key_features.txt");
+    ASSERT_FALSE(g.rows.empty());
+    Y4m clip = read_y4m(sample_path("vtest_384x288.y4m"));
+    const int W = clip.width, H = clip.height;
+    PlaneState planes[3];
+    for (int p = 0; p < 3; p++) {
+        PlaneState &s = planes[p];
+        s.w = W;
+        s.h = H;
+        s.plane_class = p ? 64 : 0;
+        s.px.resize((size_t)W * H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                s.px[(size_t)y * W + x] = p ? clip.frames[1][p][(size_t)(y >> 1) * (W / 2) + (x >> 1)] : clip.frames[1][0][(size_t)y * W + x];
+        s.res.resize(s.px.size());
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                s.res[(size_t)y * W + x] = (int16_t)(s.px[(size_t)y * W + x] - predict_sample(s, x, y));
+    }
+    int gradients = 0;
+    for (const auto &r : g.rows)
+        gradients += r.plane > 0 && r.f.size() == (size_t)kVideoInputsWide && (r.f[28] != 0 || r.f[29] != 0);
+    EXPECT_GT(gradients, 50); // the golden does exercise inputs 28 to 31
+    check_inputs(g, planes, nullptr, kVideoInputsWide);
 }
 
 // Quarter-sample motion (format.md 7.5): refinement, bilinear alignment of
@@ -350,7 +395,7 @@ TEST(AdaptiveMixer, BoundsAndLearning)
     for (int s = 0; s < 256; s++)
         gtotal += g[s] = s == 0 ? 60000 : (s < 21 ? 250 : 1);
     const float inputs[kVideoInputsInter] = {};
-    int ctx = AdaptiveMixer::context(inputs);
+    int ctx = AdaptiveMixer::context(inputs, false);
     uint32_t total = mixer.mix(ctx, g, gtotal, f);
     EXPECT_LE(total, kMaxTotal);
     for (int s = 0; s < 256; s++)
@@ -366,4 +411,33 @@ TEST(AdaptiveMixer, BoundsAndLearning)
     mixer.reset();
     mixer.mix(ctx, g, gtotal, f);
     EXPECT_LT(f[200], 4u) << "reset forgets";
+}
+
+// Feature set 4's keyframe contexts (format.md 7.11): a keyframe sample's
+// context follows its own and the co-located planes' misses, in range; inter
+// frames keep feature set 3's contexts.
+TEST(AdaptiveMixer, KeyframeContexts)
+{
+    float f[kVideoInputsWide] = {};
+    EXPECT_EQ(AdaptiveMixer::context(f, true), (1 * 3 + 1) * 3); // no miss: both signs "zero"
+    f[10] = 64.f;  // a colour plane
+    f[11] = -9.f;  // plane 0 missed by -9
+    f[12] = 4.f;   // plane 1 by +4
+    f[13] = 40.f;
+    const int key = AdaptiveMixer::context(f, true);
+    EXPECT_EQ(key, (((1 * 16 + 13) * 8 + 7) * 9 + 0 * 3 + 2) * 3);
+    EXPECT_EQ(AdaptiveMixer::context(f, false), (((1 * 16 + 0) * 8 + 7) * 9 + 1 * 3 + 1) * 3);
+    f[0] = 127.f; // luma: (|W - P| + |N - P|) >> 2, capped at 15
+    f[3] = -127.f;
+    f[10] = 0.f;
+    EXPECT_EQ(AdaptiveMixer::context(f, true), (((0 * 16 + 15) * 8 + 7) * 9 + 2 * 3 + 0) * 3);
+    f[14] = 64.f; // an inter frame: set 3's context
+    EXPECT_EQ(AdaptiveMixer::context(f, true), AdaptiveMixer::context(f, false));
+    for (float v : {-127.f, 0.f, 127.f}) {
+        std::fill(f, f + kVideoInputsWide, v);
+        f[14] = 0.f;
+        const int c = AdaptiveMixer::context(f, true);
+        EXPECT_GE(c, 0);
+        EXPECT_LT(c, AdaptiveMixer::kContexts);
+    }
 }

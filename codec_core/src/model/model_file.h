@@ -17,7 +17,7 @@
 namespace lmc {
 
 enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2, kModelGen = 3, kModelRestore = 4 };
-enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3 };
+enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3, kFeaturesVideoV4 = 4 };
 // Version-2 files (kinds gen and restore) number their feature sets on their own.
 constexpr uint32_t kFeaturesGenIntraV1 = 1, kFeaturesGenInterV1 = 2, kFeaturesRestoreV1 = 1;
 

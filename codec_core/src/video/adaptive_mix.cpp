@@ -94,14 +94,24 @@ void AdaptiveMixer::reset()
     }
 }
 
-int AdaptiveMixer::context(const float *f)
+static int sign3(float v) { return v < 0.f ? 0 : v == 0.f ? 1 : 2; }
+static int magnitude(float v) { return (int)(v < 0.f ? -v : v); }
+
+int AdaptiveMixer::context(const float *f, bool keyframe_contexts)
 {
     int group = f[10] == 0.f ? 0 : 1;                     // luma/G or chroma/B/R
-    int temporal = std::min(15, (int)f[23]);              // 0 in keyframes
     int spatial = std::min(7, (int)f[13] >> 1);
-    int left = f[16] < 0.f ? 0 : f[16] == 0.f ? 1 : 2;    // W - aligned W
-    int above = f[17] < 0.f ? 0 : f[17] == 0.f ? 1 : 2;   // N - aligned N
-    int d = (int)(f[15] < 0.f ? -f[15] : f[15]);          // |other predictor - P|
+    if (keyframe_contexts && f[14] == 0.f) {
+        // A keyframe has no temporal inputs; its slots hold how far this and
+        // the co-located planes missed their MED (format.md 7.11).
+        const float a = group ? f[11] : f[0], b = group ? f[12] : f[3]; // plane 0's / 1's residual; W - P, N - P
+        int missed = std::min(15, group ? magnitude(a) + magnitude(b) : (magnitude(a) + magnitude(b)) >> 2);
+        return (((group * 16 + missed) * 8 + spatial) * 9 + sign3(a) * 3 + sign3(b)) * 3;
+    }
+    int temporal = std::min(15, (int)f[23]);              // 0 in keyframes
+    int left = sign3(f[16]);                              // W - aligned W
+    int above = sign3(f[17]);                             // N - aligned N
+    int d = magnitude(f[15]);                             // |other predictor - P|
     int agree = d == 0 ? 0 : d <= 2 ? 1 : 2;
     return (((group * 16 + temporal) * 8 + spatial) * 9 + left * 3 + above) * 3 + agree;
 }

@@ -33,8 +33,9 @@ public:
     AdaptiveMixer();
     void reset();
 
-    // The context of a sample from its feature set 3 inputs.
-    static int context(const float *inputs);
+    // The context of a sample from its feature set 3 or 4 inputs; with
+    // keyframe_contexts (feature set 4) keyframes have contexts of their own.
+    static int context(const float *inputs, bool keyframe_contexts);
 
     // Final frequencies (each >= 1, total returned, <= 2^16) from the
     // network's g[256] (total gtotal).

@@ -14,12 +14,14 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     : header_(header), runner_(std::move(runner))
 {
     const Model &m = runner_->model();
-    inter_features_ = m.feature_set == kFeaturesVideoV3;
+    inter_features_ = m.feature_set == kFeaturesVideoV3 || m.feature_set == kFeaturesVideoV4;
     adaptive_ = inter_features_;
-    ninputs_ = inter_features_ ? kVideoInputsInter : kVideoInputsIntra;
+    ninputs_ = m.feature_set == kFeaturesVideoV4 ? kVideoInputsWide
+               : inter_features_                 ? kVideoInputsInter
+                                                 : kVideoInputsIntra;
     if (m.kind != kModelVideo || (m.feature_set != kFeaturesVideoV1 && !inter_features_) ||
         m.inputs != ninputs_ || m.outputs != kVideoSymbols)
-        fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not a video model of feature set 1 or 3");
+        fail(LMC_ERR_MODEL_INVALID, "model " + m.path + " is not a video model of feature set 1, 3 or 4");
     int w = header.width, h = header.height;
     int sx = 0, sy = 0;
     switch (header.pix_fmt) {

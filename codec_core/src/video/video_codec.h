@@ -129,7 +129,9 @@ private:
     bool record_bits_ = false;
     std::vector<float> bits_[kMaxPlanes];  // with record_bits: [h][w] per plane
     int ninputs_ = 0;
-    bool inter_features_ = false; // the model is of feature set 3
+    bool inter_features_ = false; // the model is of feature set 3 or 4 (codes inter frames)
+    // feature set 4: the adaptive stage gives keyframes contexts of their own (format.md 7.11)
+    bool keyframe_contexts() const { return ninputs_ == kVideoInputsWide; }
     PlaneState planes_[kMaxPlanes];        // reconstruction (and source for the encoder)
     std::vector<uint8_t> source_[kMaxPlanes];
     int depth_ = 8;                             // bits per sample (format.md 7.8)

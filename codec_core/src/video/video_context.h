@@ -17,6 +17,7 @@ namespace lmc {
 
 constexpr int kVideoInputsIntra = 14; // feature set 1: intra only
 constexpr int kVideoInputsInter = 24; // feature set 3: keyframes and inter frames
+constexpr int kVideoInputsWide = 32;  // feature set 4: set 3 and eight more causal inputs
 constexpr int kVideoSymbols = 256;
 constexpr int kMaxPlanes = 4; // Y U V A, G B R A (format.md 6)
 
@@ -81,12 +82,33 @@ inline int base_prediction(const PlaneState &p, const TileRect &r, const MotionF
     return predict_sample(p, r, x, y);
 }
 
-// Writes the model inputs of sample (x, y) of plane `plane` (14 for feature
-// set 1, 24 for feature set 3) and returns its base prediction. `planes`
-// holds every plane of the frame, r is the sample's tile in its plane; mf is
-// the motion of an inter frame, null in keyframes (and always with feature set 1).
+// Feature set 4's inputs beyond set 3 (format.md 7.11), in any frame: four more
+// causal neighbours relative to P, and the gradients X - W, X - N at (x, y) of
+// the colour planes coded before this one when they have its size.
+inline void wide_context(const PlaneState *planes, int plane, const TileRect &r, int x, int y, int P, float *g)
+{
+    const PlaneState &p = planes[plane];
+    g[0] = (float)clamp127(neighbour(p, r, x - 3, y) - P);     // WWW
+    g[1] = (float)clamp127(neighbour(p, r, x - 2, y - 2) - P); // NNWW
+    g[2] = (float)clamp127(neighbour(p, r, x + 2, y - 2) - P); // NNEE
+    g[3] = (float)clamp127(neighbour(p, r, x, y - 3) - P);     // NNN
+    const size_t at = (size_t)y * p.w + x;
+    for (int q = 0; q < 2 && q < plane && plane <= 2; q++) {
+        const PlaneState &c = planes[q];
+        if (c.w != p.w || c.h != p.h)
+            continue;
+        const int X = c.px[at];
+        g[4 + 2 * q] = (float)clamp127(X - neighbour(c, r, x - 1, y));
+        g[5 + 2 * q] = (float)clamp127(X - neighbour(c, r, x, y - 1));
+    }
+}
+
+// Writes the model inputs of sample (x, y) of plane `plane` (ninputs: 14 for
+// feature set 1, 24 for set 3, 32 for set 4) and returns its base prediction.
+// `planes` holds every plane of the frame, r is the sample's tile in its plane;
+// mf is the motion of an inter frame, null in keyframes (and always with feature set 1).
 inline int video_context(const PlaneState *planes, int plane, const TileRect &r, int x, int y,
-                         bool inter_features, const MotionField *mf, float *f)
+                         int ninputs, const MotionField *mf, float *f)
 {
     const PlaneState &p = planes[plane];
     // Inside the tile, two samples from its left and top edges and one from
@@ -116,9 +138,11 @@ inline int video_context(const PlaneState *planes, int plane, const TileRect &r,
     f[12] = plane == 2 && planes[1].w == p.w && planes[1].h == p.h ? (float)clamp127(planes[1].res[at]) : 0.f;
     int act = std::abs(W - NW) + std::abs(N - NW) + std::abs(N - NE) + std::abs(W - WW) + std::abs(N - NN);
     f[13] = (float)std::min(127, act >> 1);
-    if (!inter_features)
+    if (ninputs == kVideoInputsIntra)
         return P;
-    std::fill(f + 14, f + kVideoInputsInter, 0.f);
+    std::fill(f + 14, f + ninputs, 0.f);
+    if (ninputs == kVideoInputsWide)
+        wide_context(planes, plane, r, x, y, P, f + kVideoInputsInter);
     if (!mf)
         return P;
     const uint8_t *A = p.aligned.data();

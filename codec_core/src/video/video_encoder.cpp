@@ -95,9 +95,9 @@ size_t VideoCodec::encode_batched(int tile, RangeEncoder &enc, bool pipelined)
             uint32_t o = order[c.first + i];
             int p = o >> 28, y = (o >> 14) & 0x3fff, x = o & 0x3fff;
             float *in = &c.inputs[(size_t)i * ninputs_];
-            int P = video_context(planes_, p, tile_rect(tile, p), x, y, inter_features_, mf, in);
+            int P = video_context(planes_, p, tile_rect(tile, p), x, y, ninputs_, mf, in);
             c.symbols[i] = (uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P);
-            c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in) : 0;
+            c.contexts[i] = adaptive_ ? AdaptiveMixer::context(in, keyframe_contexts()) : 0;
         }
         runner_->run(c.inputs.data(), c.n, c.logits.data());
     };
@@ -206,7 +206,7 @@ AdaptationSample VideoCodec::collect_sample(size_t max_n, size_t *coded) const
                     continue;
                 s.inputs.resize((size_t)(s.n + 1) * ninputs_);
                 const TileRect &r = tile_rect(tiles_.tile_at(x << planes_[p].sx, y << planes_[p].sy), p);
-                int P = video_context(planes_, p, r, x, y, inter_features_, mf, &s.inputs[(size_t)s.n * ninputs_]);
+                int P = video_context(planes_, p, r, x, y, ninputs_, mf, &s.inputs[(size_t)s.n * ninputs_]);
                 s.symbols.push_back((uint8_t)(planes_[p].px[(size_t)y * planes_[p].w + x] - P));
                 s.n++;
             }
@@ -291,10 +291,10 @@ void VideoCodec::choose_skip_quarters()
                 for (int x = qx * q.bw; x < std::min((qx + 1) * q.bw, s.w); x++) {
                     const int tile = tiles_.tile_at(x << s.sx, y << s.sy);
                     inputs.resize(inputs.size() + ninputs_);
-                    int P = video_context(planes_, p, tile_rect(tile, p), x, y, inter_features_, mf,
+                    int P = video_context(planes_, p, tile_rect(tile, p), x, y, ninputs_, mf,
                                           &inputs[inputs.size() - ninputs_]);
                     symbols.push_back((uint8_t)(s.px[(size_t)y * s.w + x] - P));
-                    contexts.push_back(adaptive_ ? AdaptiveMixer::context(&inputs[inputs.size() - ninputs_]) : 0);
+                    contexts.push_back(adaptive_ ? AdaptiveMixer::context(&inputs[inputs.size() - ninputs_], keyframe_contexts()) : 0);
                     tiles.push_back(tile);
                 }
         }

@@ -58,8 +58,8 @@ void VideoCodec::step_inputs(StepSample *s, int n, float *inputs) const
     for (int i = 0; i < n; i++) {
         StepSample &q = s[i];
         float *in = &inputs[(size_t)i * ninputs_];
-        q.P = video_context(planes_, q.p, tile_rect(q.tile, q.p), q.x, q.y, inter_features_, mf, in);
-        q.ctx = adaptive_ ? AdaptiveMixer::context(in) : 0;
+        q.P = video_context(planes_, q.p, tile_rect(q.tile, q.p), q.x, q.y, ninputs_, mf, in);
+        q.ctx = adaptive_ ? AdaptiveMixer::context(in, keyframe_contexts()) : 0;
     }
 }
 
