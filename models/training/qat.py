@@ -107,16 +107,20 @@ class IntMLP(torch.nn.Module):
                 "num_outputs": self.sizes[-1], "name": name, "layers": layers}
 
 
-def from_lmcm(m):
+def from_lmcm(m, inputs=None):
     """An IntMLP in the QAT phase that computes exactly the integer model m (as read by
     lmcm.read_lmcm): w = W / 2^shift and b = b / 2^shift with the model's own shifts, so
-    layer_params rounds them back to W and b (exact in fp32: |W| <= 127, |b| < 2^24)."""
-    sizes = [m["num_inputs"]] + [L["W"].shape[0] for L in m["layers"]]
+    layer_params rounds them back to W and b (exact in fp32: |W| <= 127, |b| < 2^24).
+    inputs > the model's: appended inputs with zero weights (a feature set that extends
+    the model's: the widened model still computes m's logits, and training starts there)."""
+    sizes = [inputs or m["num_inputs"]] + [L["W"].shape[0] for L in m["layers"]]
+    assert sizes[0] >= m["num_inputs"], (sizes[0], m["num_inputs"])
     model = IntMLP(sizes)
     with torch.no_grad():
         for i, L in enumerate(m["layers"]):
             s = 2.0 ** L["shift"]
-            model.W[i].copy_(torch.from_numpy(L["W"] / s))
+            model.W[i].zero_()
+            model.W[i][:, :L["W"].shape[1]].copy_(torch.from_numpy(L["W"] / s))
             model.b[i].copy_(torch.from_numpy(L["b"] / s))
         model.shifts.copy_(torch.tensor([L["shift"] for L in m["layers"]], dtype=torch.int64))
     return model
@@ -153,7 +157,12 @@ def train(cfg, Xtr, Ytr, Xva, Yva, outdir, ckpt_path, resume=False, device="cpu"
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     N = cfg["sizes"][-1]
-    model = IntMLP(cfg["sizes"], prior=prior_logits(Ytr, N)).to(device)
+    if cfg.get("init"):  # warm start: an exported model, possibly widened to more inputs
+        model = from_lmcm(lmcm.read_lmcm(cfg["init"]), cfg["sizes"][0]).to(device)
+        assert model.sizes == list(cfg["sizes"]), (model.sizes, cfg["sizes"])
+        log("initialised from %s (QAT phase from the start, its shifts)" % cfg["init"])
+    else:
+        model = IntMLP(cfg["sizes"], prior=prior_logits(Ytr, N)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     Xt = torch.from_numpy(np.ascontiguousarray(Xtr)).to(device)
     Yt = torch.from_numpy(np.ascontiguousarray(Ytr).astype(np.int64)).to(device)

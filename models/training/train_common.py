@@ -55,6 +55,8 @@ def main(family, doc):
                          "(a later call with --resume goes on)")
     args = ap.parse_args()
     cfg = qat.load_config(args.config, args.set)
+    if family == "video":  # a feature set fixes the number of inputs (docs/format.md 6, 7, 7.11)
+        cfg["sizes"][0] = {1: 14, 3: 24, 4: 32}[cfg["feature_set"]]
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     log("config: %s" % json.dumps(cfg))
     log("device: %s, torch %s" % (dev, torch.__version__))

@@ -294,14 +294,16 @@ TEST(Api, GoldenAdaptedVideoStream)
 // skip blocks), LMC 0.3 / 0.4 (whole-sample vectors), LMC 0.5 (no value
 // calibration), LMC 0.6 (bilinear quarter-sample reads of luma) and LMC
 // 0.7 (packets without their frame index); lmc_gen's learned coding of
-// liblmc 0.11 and 0.12 (every frame intra, model gen-i).
+// liblmc 0.11 and 0.12 (every frame intra, model gen-i); the feature set 3
+// networks of 0.13 and 0.14.
 TEST(Api, OlderGoldenVideoStreamsStillDecode)
 {
     for (std::string name : {"v1_video_yuv420p", "v1_video_gray", "v1_gen_yuv420p", "v2_video_yuv420p",
                              "v2_video_gray", "v3_video_yuv420p", "v3_video_gray", "v5_video_yuv420p",
                              "v5_video_gray", "v6_video_yuv420p", "v6_video_gray", "v7_video_yuv420p",
                              "v7_video_gray", "v7_gen_yuv420p", "v12_learned_yuv420p", "v13_video_yuv420p",
-                             "v13_video_gray", "v13_gen_yuv420p"}) {
+                             "v13_video_gray", "v13_gen_yuv420p", "v14_video_yuv420p", "v14_video_gray",
+                             "v14_gen_yuv420p"}) {
         std::string path = data_path(("golden_" + name + ".lmcs").c_str());
         Stream golden;
         ASSERT_TRUE(lmc_tools::read_stream_file(path, &golden)) << path;

@@ -86,11 +86,18 @@ struct ShippedModel {
     const char *identity, *file, *file_sha256;
 };
 static const ShippedModel kShipped[] = {
-    {"4193caeae678b4d8831b31743b067e08cfb7f2facee04a273d93b32773f9d885", "video-s.lmcm",
+    {"a0687aaa9993cecedc75c04f7bea2eaa4d5bcdfeefd2071d5c8a62d392260fe5", "video-s.lmcm",
+     "2a330e1083e7ac39666b73ff04ef80a807d9473c005e5c6601161a68a62e04eb"},
+    {"0146153f7e24473a630161b93cc8dbbf4ae6dfa10229a18c2dd088eb205f3f61", "video-l.lmcm",
+     "d7db116adfe090bf37a15db66d681f63ada029d2653fdf29610cb371340e9613"},
+    {"56c7e515a9876beff06456901b3a07188db30bffdccc01d97bce41c861534a5b", "video-xl.lmcm",
+     "aa542279daba4c0d82417c41ccaca2289d7e4904f0a3a08a195f1aec1028c231"},
+    // the networks of liblmc 0.14 (feature set 3; their streams name these)
+    {"4193caeae678b4d8831b31743b067e08cfb7f2facee04a273d93b32773f9d885", "video-s-0.14.lmcm",
      "c244edfce9c8d516f692c7da26a8299a2eab52ee9b67710f241ee269ab873592"},
-    {"fdf9ccce49375efefa6c7cc3b32cb721ed446f8847d766fa81861aff027cc7ce", "video-l.lmcm",
+    {"fdf9ccce49375efefa6c7cc3b32cb721ed446f8847d766fa81861aff027cc7ce", "video-l-0.14.lmcm",
      "a504dcdebda2261a4a4e5c32987113ffaac8b200fb95e014114d3bf9d3298b47"},
-    {"6177fcf80a6f3cb3c2ec718baeedeb8eb5b89b91246c3b478236e0f913e560f9", "video-xl.lmcm",
+    {"6177fcf80a6f3cb3c2ec718baeedeb8eb5b89b91246c3b478236e0f913e560f9", "video-xl-0.14.lmcm",
      "8aa84ea2e3d8174b4e99d81c0f4861729969fa5e938a46df74bfce9a4f26cc75"},
     // video-s and video-l of liblmc 0.5 to 0.13 (their streams name these)
     {"ce0fa07f94eeea917e17a773d82dd15b9a69579fa2cfcd5b9d841f3bb9a7ea93", "video-s-0.13.lmcm",
