@@ -13,7 +13,10 @@ CROSS_CASES=(
   "cube samples/cube_gray.y4m 8 video"
   "video-xl samples/vtest_384x288.y4m 4 video models/video-xl.lmcm"
   "loop build/cross/loop.y4m 16 video"
+  "video-l-rgb samples/vtest_384x288.y4m 4 rgb models/video-l.lmcm"
 )
+# video-l-rgb: the vtest sample as gbrp (lmc-crosscheck's rgb), so subtract-green and
+# the colour planes' gradient inputs of feature set 4 (format.md 7.10, 7.11) run too.
 # loop: the 8 frames of the vtest sample twice (scripts/cross_streams.sh makes it), so
 # that the second pass aligns from older references (format.md 7.9).
 # CROSS_ONLY="name ..." keeps those cases only (a GPU call short of time).

@@ -4,8 +4,10 @@
 // on CUDA and the other way round (docs/exactness.md), and to time the codec
 // without FFmpeg around it.
 //
-//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|gen|learned] [MODEL] [KEYINT] [TILES]
-//   (gen: lmc_gen -max_error 2; learned: lmc_gen's learned coding at -q:v 12)
+//   lmc-crosscheck encode cpu|cuda IN.y4m OUT.lmcg [frames] [video|rgb|gen|learned] [MODEL] [KEYINT] [TILES]
+//   (gen: lmc_gen -max_error 2; learned: lmc_gen's learned coding at -q:v 12;
+//    rgb: lmc_video of a 4:2:0 clip made gbrp, its planes Y, U, V at full size
+//    as G, B, R: subtract-green and feature set 4's colour inputs, format.md 7.10, 7.11)
 //   (TILES: COLSxROWS, 0x0 for the encoder's choice, 1x1 untiled)
 //   lmc-crosscheck decode cpu|cuda IN.lmcg [threads]
 //   lmc-crosscheck restore cpu|cuda IN.y4m [frames] [MODEL] [threads]
@@ -35,12 +37,17 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     }
     lmc_config cfg;
     lmc_config_init(&cfg);
-    cfg.kind = kind == "video" ? LMC_KIND_VIDEO : LMC_KIND_GEN;
+    const bool rgb = kind == "rgb";
+    cfg.kind = kind == "video" || rgb ? LMC_KIND_VIDEO : LMC_KIND_GEN;
     cfg.max_error = kind == "gen" ? 2 : 0;
     cfg.quality = 12;
     cfg.width = clip.width;
     cfg.height = clip.height;
-    cfg.pix_fmt = clip.mono ? LMC_PIX_GRAY8 : LMC_PIX_YUV420P;
+    cfg.pix_fmt = clip.mono ? LMC_PIX_GRAY8 : rgb ? LMC_PIX_GBRP : LMC_PIX_YUV420P;
+    if (rgb && clip.mono) {
+        fprintf(stderr, "rgb needs a 4:2:0 clip\n");
+        return 2;
+    }
     cfg.device = device;
     cfg.threads = 2;
     cfg.model = model;
@@ -66,6 +73,16 @@ static int encode(const char *device, const char *in, const char *out, int max_f
     for (int i = 0; i < n; i++) {
         const uint8_t *planes[3] = {};
         int strides[3] = {clip.width, clip.width / 2, clip.width / 2};
+        if (rgb) { // chroma repeated 2x2 to full size
+            for (int p = 1; p < 3; p++) {
+                std::vector<uint8_t> full((size_t)clip.width * clip.height);
+                for (int y = 0; y < clip.height; y++)
+                    for (int x = 0; x < clip.width; x++)
+                        full[(size_t)y * clip.width + x] = clip.frames[i][p][(size_t)(y / 2) * (clip.width / 2) + x / 2];
+                clip.frames[i][p] = std::move(full);
+                strides[p] = clip.width;
+            }
+        }
         for (size_t p = 0; p < clip.frames[i].size(); p++)
             planes[p] = clip.frames[i][p].data();
         const uint8_t *pkt;
