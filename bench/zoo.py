@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The model zoo against the issue-17 targets, from bench/video.py results.
 
-    /usr/bin/python3 bench/video.py --split test   --models M... --name zoo_test
-    /usr/bin/python3 bench/video.py --split unseen --models M... --name zoo_unseen
-    /usr/bin/python3 bench/zoo.py [--results zoo_test zoo_unseen]
+    /usr/bin/python3 bench/video.py --split test   --models M... --name zoo15_test
+    /usr/bin/python3 bench/video.py --split unseen --models M... --name zoo15_unseen
+    /usr/bin/python3 bench/zoo.py [--results zoo15_test zoo15_unseen] [--name zoo15]
 
 For each results file and each lmc_video model: the photographs coded as 24-bit RGB
 (gbrp items) in total bytes against JPEG-XL -d 0 -e 9, and the 4:2:0 camera clips
 (yuv420p items of more than one frame) against the better of x264 -qp 0 veryslow and
 x265 lossless, and against FFV1 level 3; then bits per sample over every item all
 codecs coded, against the model's multiply-adds per sample and file size. Writes
-bench/results/zoo.{md,json,png}.
+bench/results/NAME.{md,json,png}. The curve joins this release's models; files named
+like video-s-0.14 (kept so that old streams decode) are listed, not joined.
 """
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -71,7 +73,8 @@ def summarise(name, rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", nargs="+", default=["zoo_test", "zoo_unseen"])
+    ap.add_argument("--results", nargs="+", default=["zoo15_test", "zoo15_unseen"])
+    ap.add_argument("--name", default="zoo15", help="writes bench/results/NAME.{md,json,png}")
     opt = ap.parse_args()
     sets, refs, costs = [], {}, {}
     for name in opt.results:
@@ -102,11 +105,11 @@ def main():
                                                        v["bits_per_sample_common"] or "-"))
     table = "\n".join(lines)
     print(table)
-    out = ROOT / "bench/results/zoo"
+    out = ROOT / "bench/results" / opt.name
     out.with_suffix(".json").write_text(json.dumps({"models": sets, "peers": refs, "costs": costs}, indent=1) + "\n")
     out.with_suffix(".md").write_text("# The model zoo against unseen media (issue 17)\n\nCommand: "
-                                      "`/usr/bin/python3 bench/zoo.py --results %s`\n\n%s\n" % (
-                                          " ".join(opt.results), table))
+                                      "`/usr/bin/python3 bench/zoo.py --results %s --name %s`\n\n%s\n" % (
+                                          " ".join(opt.results), opt.name, table))
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -114,7 +117,7 @@ def main():
     for name in opt.results:
         pts = sorted((costs[s["model"]][0], s["bits_per_sample_common"]) for s in sets
                      if s["set"] == name and s["model"] in costs and s["bits_per_sample_common"]
-                     and "0.13" not in s["model"])  # the curve: this release's zoo
+                     and not re.search(r"-0\.\d+$", s["model"]))  # the curve: this release's zoo
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label="lmc_video, %s" % name)
             rel.plot([p[0] for p in pts], [100 * (p[1] / pts[0][1] - 1) for p in pts], "o-", label=name)
