@@ -77,6 +77,27 @@ def slow_video(planes, fmt):
     return out
 
 
+def slow_wide(planes):
+    """format.md 7.11's f24..f31 of a keyframe, read literally: four neighbours against MED,
+    and the gradients of the same-size planes coded before."""
+    planes = [p.astype(int).tolist() for p in planes]
+    out = []
+    for pi, p in enumerate(planes):
+        h, w = len(p), len(p[0])
+        rows = []
+        for y in range(h):
+            for x in range(w):
+                P = med(get(p, x - 1, y), get(p, x, y - 1), get(p, x - 1, y - 1))
+                f = [c(get(p, x + dx, y + dy) - P) for dx, dy in ((-3, 0), (-2, -2), (2, -2), (0, -3))]
+                for q in (0, 1):
+                    same = q < pi <= 2 and (len(planes[q]), len(planes[q][0])) == (h, w)
+                    X = planes[q][y][x] if same else 0
+                    f += [c(X - get(planes[q], x - 1, y)), c(X - get(planes[q], x, y - 1))] if same else [0, 0]
+                rows.append(f)
+        out.append(np.array(rows))
+    return out
+
+
 def slow_interpolate(p, x, y, vx4, vy4, sx, sy):
     """format.md 7.5 read literally: position x + vx4 / 4 / 2^sx, bilinear, rounded."""
     h, w = len(p), len(p[0])
@@ -191,6 +212,12 @@ def main():
             ok = all((f.astype(int) == sf).all() and (y.astype(int) == sy).all()
                      for (f, y), (sf, sy) in zip(fast, slow))
             check("video %s %s trial %d" % (fmt, shapes[0], trial), ok)
+            if fmt != "gbrp":  # feature set 4 (format.md 7.11): its first 24 as set 3's, then 8 more
+                wide = lf.video_frame_features(planes, fmt, wide=True)
+                narrow = lf.video_frame_features(planes, fmt)
+                ok = all((a[0][:, :24] == b[0]).all() and (a[0][:, 24:].astype(int) == s).all()
+                         for a, b, s in zip(wide, narrow, slow_wide(planes)))
+                check("video feature set 4 %s %s trial %d" % (fmt, shapes[0], trial), ok)
 
     for C, n, amp in ((1, 300, 3000), (2, 200, 20000), (1, 50, 0), (2, 40, 30000), (1, 1, 5)):
         t = np.arange(n)
