@@ -88,18 +88,24 @@ inline int base_prediction(const PlaneState &p, const TileRect &r, const MotionF
 inline void wide_context(const PlaneState *planes, int plane, const TileRect &r, int x, int y, int P, float *g)
 {
     const PlaneState &p = planes[plane];
-    g[0] = (float)clamp127(neighbour(p, r, x - 3, y) - P);     // WWW
-    g[1] = (float)clamp127(neighbour(p, r, x - 2, y - 2) - P); // NNWW
-    g[2] = (float)clamp127(neighbour(p, r, x + 2, y - 2) - P); // NNEE
-    g[3] = (float)clamp127(neighbour(p, r, x, y - 3) - P);     // NNN
+    // Three samples from the tile's left and top edges and two from its right,
+    // every neighbour read is the sample itself (as in video_context).
+    const bool inner = x >= r.x0 + 3 && x + 2 < r.x1 && y >= r.y0 + 3;
     const size_t at = (size_t)y * p.w + x;
+    auto read = [&](const PlaneState &s, int dx, int dy) {
+        return inner ? s.px[at + (ptrdiff_t)dy * s.w + dx] : neighbour(s, r, x + dx, y + dy);
+    };
+    g[0] = (float)clamp127(read(p, -3, 0) - P);  // WWW
+    g[1] = (float)clamp127(read(p, -2, -2) - P); // NNWW
+    g[2] = (float)clamp127(read(p, 2, -2) - P);  // NNEE
+    g[3] = (float)clamp127(read(p, 0, -3) - P);  // NNN
     for (int q = 0; q < 2 && q < plane && plane <= 2; q++) {
         const PlaneState &c = planes[q];
         if (c.w != p.w || c.h != p.h)
             continue;
         const int X = c.px[at];
-        g[4 + 2 * q] = (float)clamp127(X - neighbour(c, r, x - 1, y));
-        g[5 + 2 * q] = (float)clamp127(X - neighbour(c, r, x, y - 1));
+        g[4 + 2 * q] = (float)clamp127(X - read(c, -1, 0));
+        g[5 + 2 * q] = (float)clamp127(X - read(c, 0, -1));
     }
 }
 
