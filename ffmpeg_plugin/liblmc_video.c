@@ -50,6 +50,7 @@ typedef struct LMCVideoContext {
     int max_error;
     int adapt;
     int plain_rgb;
+    int calibrate;
     int tile_cols, tile_rows;
     /* encoder: packed RGB(A) input is coded as gbrp(a) through these planes */
     uint8_t *rgb_planes[4];
@@ -182,6 +183,7 @@ static av_cold int lmc_video_encode_init(AVCodecContext *avctx)
     cfg.keyint    = avctx->gop_size;
     cfg.refs      = gen ? 1 : avctx->refs; /* -refs: earlier frames a frame may align from */
     cfg.plain_rgb = s->plain_rgb;
+    cfg.uncalibrated = !s->calibrate;
     cfg.tile_cols = s->tile_cols;
     cfg.tile_rows = s->tile_rows;
     cfg.threads   = ff_lmc_threads(avctx);
@@ -484,6 +486,8 @@ static const AVOption liblmc_video_encoder_options[] = {
       OFFSET(adapt), AV_OPT_TYPE_INT, { .i64 = 2 }, 0, 2, VE },
     { "plain_rgb", "Code RGB (gbrp) as the planes G, B, R instead of G and the differences B - G, R - G (only to measure what that buys)",
       OFFSET(plain_rgb), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, VE },
+    { "calibrate", "Recalibrate the probabilities of sample values as the frame goes (value calibration; 0 only to measure what it buys)",
+      OFFSET(calibrate), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, VE },
     { NULL },
 };
 LMC_CLASS(liblmc_video_encoder, liblmc_video_encoder_options)

@@ -98,6 +98,12 @@ if [ -f "$SAMPLES/vtest_384x288.y4m" ]; then
     check_no_crash "$rc" "$TMP/refs17.log" "-refs 17"
     [ "$rc" != 0 ] && grep -q "refs 17: 1 to 16" "$TMP/refs17.log" || fail "-refs 17: exit $rc, $(tail -n 2 "$TMP/refs17.log")"
     log "-refs 17 refused: $(grep -m1 "refs 17" "$TMP/refs17.log")"
+    # -calibrate 0 (format.md 7.7 off, to measure what it buys): still bit-exact
+    ff -i "$TMP/loop1.nut" -c:v lmc_video -calibrate 0 "$TMP/uncal.mkv"
+    video_hashes "$TMP/uncal.dec" "$TMP/uncal.mkv"
+    video_hashes "$TMP/loop1.src" "$TMP/loop1.nut"
+    same_hashes "$TMP/loop1.src" "$TMP/uncal.dec" "-calibrate 0"
+    log "-calibrate 0: bit-exact, $(file_size "$TMP/uncal.mkv") bytes"
 fi
 
 pass

@@ -131,6 +131,9 @@ typedef struct lmc_config {
      * planes G, B, R (the 0.13 format) instead of G, B - G, R - G (docs/
      * format.md 7.10, the default); for measuring what the transform buys. */
     int plain_rgb;
+    /* lossless video encoder (liblmc 0.15): 1 = no value calibration (docs/
+     * format.md 7.7) in any packet; for measuring what it buys. */
+    int uncalibrated;
 } lmc_config;
 
 typedef struct lmc_codec lmc_codec;

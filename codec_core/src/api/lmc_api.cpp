@@ -233,6 +233,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             c->video->set_adaptation(h.kind == LMC_KIND_VIDEO ? std::clamp(cfg->adapt, 0, 2) : 0);
             c->video->record_bits(h.kind == LMC_KIND_VIDEO && cfg->bits_map);
             c->video->set_reference_limit(cfg->refs > 0 ? cfg->refs : kMaxReferences); // checked above
+            c->video->set_value_calibration(!cfg->uncalibrated);
         }
         c->header_bytes = write_stream_header(h);
     });
