@@ -28,7 +28,6 @@ import json
 import re
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -118,18 +117,7 @@ def main():
     items = video.load_items(opt.corpus, opt.split, [n for n in opt.items.split(",") if n], opt.frames)
     base = video.lmc_codec(opt.model, opt)
     codecs = [video.FFCodec(n, base.args + extra, base.formats, dec_args=base.dec_args) for n, extra in SETTINGS]
-    rows, failures = [], []
-    for unit in items:
-        with tempfile.TemporaryDirectory(prefix="lmc-adapt-") as tmp:
-            for codec in codecs:
-                try:
-                    coded = codec.code(unit, tmp, opt)
-                except video.Failure as e:
-                    failures.append(str(e))
-                    print(f"FAILED: {e}", file=sys.stderr, flush=True)
-                    coded = "MISMATCH" if str(e).startswith("MISMATCH") else "FAILED"
-                rows.append(video.record(unit, codec, coded))
-                print(video.progress_line(rows[-1]), flush=True)
+    rows, failures = video.code_all(items, codecs, opt)
     video.exit_on_failures(failures)
     table, summary = setting_table(rows)
     zoo = zoo_choice(opt.zoo) if opt.zoo else None

@@ -536,12 +536,8 @@ def parse_args():
     return ap.parse_args()
 
 
-def main():
-    opt = parse_args()
-    command = shlex.join(["/usr/bin/python3", "bench/video.py", *sys.argv[1:]])
-    items = load_items(opt.corpus, opt.split, [n for n in opt.items.split(",") if n], opt.frames)
-    wanted = [c for c in opt.codecs.split(",") if c]
-    all_codecs = [c for c in codecs(opt) if not wanted or any(c.name.startswith(w) for w in wanted)]
+def code_all(items, all_codecs, opt):
+    """Codes every item with every codec, printing a line each; returns (rows, failures)."""
     rows, failures = [], []
     for unit in items:
         with tempfile.TemporaryDirectory(prefix="lmc-bench-") as tmp:
@@ -554,6 +550,16 @@ def main():
                     coded = "MISMATCH" if str(e).startswith("MISMATCH") else "FAILED"
                 rows.append(record(unit, codec, coded))
                 print(progress_line(rows[-1]), flush=True)
+    return rows, failures
+
+
+def main():
+    opt = parse_args()
+    command = shlex.join(["/usr/bin/python3", "bench/video.py", *sys.argv[1:]])
+    items = load_items(opt.corpus, opt.split, [n for n in opt.items.split(",") if n], opt.frames)
+    wanted = [c for c in opt.codecs.split(",") if c]
+    all_codecs = [c for c in codecs(opt) if not wanted or any(c.name.startswith(w) for w in wanted)]
+    rows, failures = code_all(items, all_codecs, opt)
     names = [c.name for c in all_codecs]
     tot = totals(rows, names)
     print("\n" + item_table(rows, names) + "\n\n" + totals_table(tot))
