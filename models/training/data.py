@@ -17,14 +17,15 @@ def split_index(corpus, split):
         return json.load(f)
 
 
-# Feature set 3 training/evaluation codes every KEY_EVERY-th frame of a run as a keyframe
-# and the others as inter frames against the previous (lossless, so source) frame.
+# Feature sets 3 and 4 training/evaluation codes every KEY_EVERY-th frame of a run as a
+# keyframe and the others as inter frames against the previous (lossless, so source) frame.
 KEY_EVERY = 8
+INTER_FEATURE_SETS = (3, 4)
 
 
 def _frames_used(path, max_frames, feature_set):
     T = int(np.load(path)["p0"].shape[0])
-    if feature_set in (3, 4):  # consecutive frames: inter frames need their predecessor
+    if feature_set in INTER_FEATURE_SETS:  # consecutive frames: inter frames need their predecessor
         return list(range(min(T, max_frames or T)))
     if not max_frames or T <= max_frames:
         return list(range(T))
@@ -50,7 +51,7 @@ def _video_frames(args):
     fs, ys, base = [], [], 0.0
     for t in sel:
         fr = [p[t] for p in planes]
-        if feature_set in (3, 4):
+        if feature_set in INTER_FEATURE_SETS:
             prev = [p[t - 1] for p in planes] if t % KEY_EVERY else None
             per_plane = lf.video_frame_features(fr, fmt, prev, subpel=fine_motion, split=fine_motion,
                                                 sharp=fine_motion, wide=feature_set == 4)

@@ -160,8 +160,7 @@ def features(clips, key, procs, feature_set):
             jobs.append(data.video_job(c["npz"], c["pix_fmt"], c[key][i:i + 3], feature_set, fine_motion=True))
             owner.append(k)
     if not jobs:
-        F = lf.VIDEO_F_WIDE if feature_set == 4 else lf.VIDEO_F_INTER
-        return np.zeros((0, F), np.int8), np.zeros(0, np.uint8), [0] * len(clips)
+        return np.zeros((0, lf.VIDEO_INPUTS[feature_set]), np.int8), np.zeros(0, np.uint8), [0] * len(clips)
     with Pool(max(1, min(procs, len(jobs)))) as pool:
         parts = pool.map(_frames, jobs)
     counts = [sum(len(p[1]) for o, p in zip(owner, parts) if o == k) for k in range(len(clips))]
@@ -280,7 +279,7 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     base = lmcm.read_lmcm(a.base)
-    if base["kind"] != 1 or base["feature_set"] not in (3, 4):
+    if base["kind"] != 1 or base["feature_set"] not in data.INTER_FEATURE_SETS:
         sys.exit("--base must be a video model of feature set 3 or 4 (video-s.lmcm, video-l.lmcm)")
     name = (a.name or os.path.splitext(os.path.basename(a.out))[0])[:31]
     log("base %s (%s, sha256 %s), device %s" % (a.base, base["name"], base["sha256"], dev))

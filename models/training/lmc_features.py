@@ -121,6 +121,7 @@ def video_plane_features(planes, pix_fmt):
 # ---- inter frames (format.md section 7, feature_sets 3 and 4) ----------------------------
 VIDEO_F_INTER = 24
 VIDEO_F_WIDE = 32  # feature set 4: set 3 and eight more causal inputs (format.md 7.11)
+VIDEO_INPUTS = {1: VIDEO_F, 3: VIDEO_F_INTER, 4: VIDEO_F_WIDE}  # inputs per video feature set
 MOTION_BLOCK = 16
 MOTION_UNIT = 8  # a split block's quarters (format.md 7.6)
 MOTION_RANGE = 16
@@ -303,11 +304,12 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, 
     if prev is not None and motion is None:
         motion = estimate_motion(planes[0], prev[0], subpel, split, sharp)
     B = MOTION_UNIT if motion is not None and len(motion) == 4 else MOTION_BLOCK
-    out, resid = [], []
+    out, resid, nbs = [], [], []
     for pi, p in enumerate(planes):
         p = np.asarray(p, dtype=np.int32)
         h, w = p.shape
         nb = neighbours(p, wide)
+        nbs.append(nb)
         W, NW, N, NE, WW, NN = nb["W"], nb["NW"], nb["N"], nb["NE"], nb["WW"], nb["NN"]
         PI = med(W, N, NW)
         F = VIDEO_F_WIDE if wide else VIDEO_F_INTER
@@ -348,9 +350,9 @@ def video_frame_features(planes, pix_fmt, prev=None, motion=None, subpel=False, 
             # the gradients of the planes coded before, at this place (their X - W, X - N)
             for i, q in ((0, 0), (2, 1)):
                 if pi > q and pi in (1, 2) and planes[q].shape == p.shape:
-                    X, nq = np.asarray(planes[q], dtype=np.int32), neighbours(planes[q])
-                    f[..., 28 + i] = _c(X - nq["W"])
-                    f[..., 29 + i] = _c(X - nq["N"])
+                    X = np.asarray(planes[q], dtype=np.int32)
+                    f[..., 28 + i] = _c(X - nbs[q]["W"])
+                    f[..., 29 + i] = _c(X - nbs[q]["N"])
         r = p - P
         resid.append(r)
         out.append((f.reshape(-1, F), (r & 255).astype(np.uint8).reshape(-1)))

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 import data
+import lmc_features as lf
 import lmcm
 import qat
 
@@ -56,7 +57,7 @@ def main(family, doc):
     args = ap.parse_args()
     cfg = qat.load_config(args.config, args.set)
     if family == "video":  # a feature set fixes the number of inputs (docs/format.md 6, 7, 7.11)
-        cfg["sizes"][0] = {1: 14, 3: 24, 4: 32}[cfg["feature_set"]]
+        cfg["sizes"][0] = lf.VIDEO_INPUTS[cfg["feature_set"]]
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     log("config: %s" % json.dumps(cfg))
     log("device: %s, torch %s" % (dev, torch.__version__))

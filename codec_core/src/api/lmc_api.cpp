@@ -224,8 +224,7 @@ int lmc_encoder_open(lmc_codec **out, const lmc_config *cfg, char *err, size_t e
             !cfg->plain_rgb)
             h.tools |= kToolSubtractGreen;
         // Older references (7.9) where a frame can have an inter frame
-        if (h.kind == LMC_KIND_VIDEO && cfg->refs != 1 && c->keyint > 1 &&
-            (model->feature_set == kFeaturesVideoV3 || model->feature_set == kFeaturesVideoV4))
+        if (h.kind == LMC_KIND_VIDEO && cfg->refs != 1 && c->keyint > 1 && codes_inter_frames(model->feature_set))
             h.tools |= kToolOlderReferences;
         c->model = model;
         make_codec(c.get(), model);

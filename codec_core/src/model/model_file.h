@@ -18,6 +18,12 @@ namespace lmc {
 
 enum ModelKind : uint32_t { kModelVideo = 1, kModelAudio = 2, kModelGen = 3, kModelRestore = 4 };
 enum FeatureSet : uint32_t { kFeaturesVideoV1 = 1, kFeaturesAudioV1 = 2, kFeaturesVideoV3 = 3, kFeaturesVideoV4 = 4 };
+
+// Video models of these feature sets code keyframes and inter frames (format.md 7, 7.11).
+inline bool codes_inter_frames(uint32_t feature_set)
+{
+    return feature_set == kFeaturesVideoV3 || feature_set == kFeaturesVideoV4;
+}
 // Version-2 files (kinds gen and restore) number their feature sets on their own.
 constexpr uint32_t kFeaturesGenIntraV1 = 1, kFeaturesGenInterV1 = 2, kFeaturesRestoreV1 = 1;
 

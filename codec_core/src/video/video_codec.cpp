@@ -14,7 +14,7 @@ VideoCodec::VideoCodec(const StreamHeader &header, std::shared_ptr<ModelRunner> 
     : header_(header), runner_(std::move(runner))
 {
     const Model &m = runner_->model();
-    inter_features_ = m.feature_set == kFeaturesVideoV3 || m.feature_set == kFeaturesVideoV4;
+    inter_features_ = codes_inter_frames(m.feature_set);
     adaptive_ = inter_features_;
     ninputs_ = m.feature_set == kFeaturesVideoV4 ? kVideoInputsWide
                : inter_features_                 ? kVideoInputsInter
